@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * One migration request, end to end: read the mailbox, select, rewrite,
+ * write the updates, calendar.ics, status.json and report.txt into
+ * OUT/<user>/.  This is the pipeline that `meetmig migrate` runs once and
+ * `meetmig run` runs per queued request; it prints nothing.
+ */
+#ifndef MM_MIGRATE_H
+#define MM_MIGRATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "rewrite.h"
+
+enum {
+	MM_FORMAT_ICS = 1 << 0,
+	MM_FORMAT_EML = 1 << 1,
+	MM_FORMAT_EWS = 1 << 2,
+};
+
+struct mm_migrate_request {
+	const char *identity;           /* as given */
+	const char *const *mailboxes;   /* input files, NULL-terminated */
+	const char *directory;          /* AD CSV, or NULL */
+	const char *coordinates;        /* key file, or NULL */
+	unsigned source_types;          /* MM_SOURCE_* */
+	enum mm_target_kind target;
+	const char *output;             /* the output folder (OUT) */
+	int64_t now;                    /* UTC seconds */
+	bool now_given;                 /* --now was given: reproducible output */
+	size_t max_attendees;
+	unsigned formats;               /* MM_FORMAT_* */
+	bool include_pasted;
+	const char *language;           /* --language, or NULL */
+	const char *sender;             /* --sender, or NULL */
+	const char *correlation_id;     /* NULL: derived (see mm_migrate_user) */
+	unsigned retry_count;
+	bool plan_only;                 /* decide, write nothing but the plan */
+	/* Called once per meeting after its verdict, for plans and progress; may be NULL. */
+	void (*on_meeting)(void *data, const struct mm_meeting *meeting,
+	    const struct mm_verdict *verdict);
+	void *on_meeting_data;
+};
+
+struct mm_migrate_stats {
+	unsigned meetings;              /* read */
+	unsigned selected;              /* TotalMeeting */
+	unsigned succeeded;
+	unsigned failed;
+	unsigned skipped;
+	unsigned invites;               /* update messages written */
+	char *user_dir;                 /* owned: OUT/<user> */
+	char *state;                    /* owned: "Succeeded" or "Failed" */
+	char *last_message;             /* owned or NULL */
+};
+
+void mm_migrate_stats_release(struct mm_migrate_stats *stats);
+
+/* "SfbToTeams", "TeamsToTeams", "ToSameType" or "AllToTeams"; static. */
+const char *mm_migrate_type_name(unsigned source_types, enum mm_target_kind target);
+
+/*
+ * Runs REQ.  Returns 0 when the request ran to the end (some meetings may
+ * have failed: stats->failed), or -1 with diag on a run error (unreadable
+ * mailbox: 65/66; output: 73/74; usage: 64) having written nothing half.
+ */
+int mm_migrate_user(const struct mm_migrate_request *req,
+    struct mm_migrate_stats *stats, struct mm_diag *diag);
+
+#endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Safe output.  Every file is written under a temporary name in its final
+ * folder, fsync'd, then renamed into place, so it exists complete or not at
+ * all.  Output names never come from raw input: a meeting's file name is a
+ * hash of its UID.
+ */
+#ifndef MM_OUTPUT_H
+#define MM_OUTPUT_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+struct mm_outfile;
+
+/*
+ * Starts PATH: creates a temporary file beside it.  Owned; finish with
+ * mm_outfile_commit() or mm_outfile_abort().  NULL with diag (73).
+ */
+struct mm_outfile *mm_outfile_open(const char *path, struct mm_diag *diag);
+/* Returns 0, or -1 with diag (74; the file is then aborted by commit). */
+int mm_outfile_write(struct mm_outfile *file, const void *data, size_t len,
+    struct mm_diag *diag);
+/* Flushes, fsyncs and renames into place; frees FILE in every case. */
+int mm_outfile_commit(struct mm_outfile *file, struct mm_diag *diag);
+/* Removes the temporary file; frees FILE; accepts NULL. */
+void mm_outfile_abort(struct mm_outfile *file);
+
+/* Writes a whole file atomically. */
+int mm_output_write_file(const char *path, const void *data, size_t len,
+    struct mm_diag *diag);
+/* Renames FROM to TO atomically (same folder tree). */
+int mm_output_rename(const char *from, const char *to, struct mm_diag *diag);
+/* Creates PATH and its parents (mode 0777 & ~umask).  -1 with diag (73). */
+int mm_output_mkdirs(const char *path, struct mm_diag *diag);
+
+/*
+ * TEXT made safe for one path component: lower-case ASCII letters, digits,
+ * '@', '.', '-' and '_' kept, anything else becomes '_'; never empty, never
+ * "." or "..".  Owned.
+ */
+char *mm_output_safe_name(const char *text);
+
+/* 12 hex digits of SHA-256 over UID (and "\n" RECURRENCE_ID when not NULL). */
+char *mm_output_hash_id(const char *uid, const char *recurrence_id);
+
+#endif
