@@ -46,8 +46,8 @@ void mm_text_unescape(const char *value, size_t len, char **out, size_t *out_len
 
 /*
  * Escapes TEXT for a content line: backslash, ',', ';' and newline ("\n";
- * a CR before LF is dropped as RFC 5545 has no escape for it).  Appends to
- * OUT.
+ * a CR before LF is dropped as RFC 5545 has no escape for it, and a lone CR
+ * is a line break of its own, "\n").  Appends to OUT.
  */
 void mm_text_escape(GString *out, const char *text, size_t len);
 
@@ -55,13 +55,16 @@ void mm_text_escape(GString *out, const char *text, size_t len);
  * Appends LINE folded as RFC 5545 section 3.1 asks: physical lines of at
  * most 75 octets, each ended by CRLF, continuation lines starting with one
  * space, never splitting a UTF-8 character (and, where the 75 octets allow,
- * not a grapheme cluster).  LINE must not contain CR or LF.
+ * not a grapheme cluster: UAX #29 rules GB6-GB13 from ICU's properties,
+ * with "never break after ZWJ" for GB11).  Lines are filled to the limit,
+ * not broken at spaces.  LINE must not contain CR or LF.
  */
 void mm_contentline_fold(GString *out, const char *line, size_t len);
 
 /*
- * Checks that LEN octets are valid UTF-8.  Returns true, or false with
- * *bad_offset set to the offset of the first invalid sequence.
+ * Checks that LEN octets are valid UTF-8 (no overlong forms, surrogates or
+ * values past U+10FFFF; NUL is valid here).  Returns true, or false with
+ * *bad_offset (may be NULL) set to the offset of the first invalid sequence.
  */
 bool mm_utf8_valid(const char *text, size_t len, size_t *bad_offset);
 

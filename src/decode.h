@@ -47,8 +47,11 @@ struct mm_decoder *mm_decode_open_memory(const char *data, size_t len,
 
 /*
  * Reads up to SIZE octets of UTF-8 into BUF.  Returns the count, 0 at the end
- * of the input, or -1 with diag (MM_DIAG_DATA naming the file and the input
- * byte offset of the bad sequence; MM_DIAG_NOINPUT for a read error).
+ * of the input, or -1 with diag (MM_DIAG_DATA "invalid UTF-16LE at byte
+ * offset N (NAME)", N the input byte offset of the bad sequence, exact for
+ * UTF-16 and as ICU reports it for legacy charsets; MM_DIAG_NOINPUT for a
+ * read error; MM_DIAG_LIMIT past MM_LIMIT_FILE_SIZE).  After an error the
+ * decoder only returns -1.
  */
 ssize_t mm_decode_read(struct mm_decoder *dec, char *buf, size_t size,
     struct mm_diag *diag);
@@ -58,6 +61,16 @@ enum mm_encoding mm_decode_encoding(const struct mm_decoder *dec);
 const char *mm_decode_name(const struct mm_decoder *dec);
 /* Octets of the input file consumed so far. */
 unsigned long long mm_decode_offset(const struct mm_decoder *dec);
+
+/* Renames the decoder for messages (the reader's NAME for PATH). */
+void mm_decode_set_name(struct mm_decoder *dec, const char *name);
+
+/*
+ * Sets the size of the raw input blocks of decoders opened afterwards
+ * (0: the default, 64 KiB; at least 4 is used).  For tests, which split
+ * input at every possible block boundary; not thread-safe.
+ */
+void mm_decode_set_block_size(size_t size);
 
 void mm_decode_close(struct mm_decoder *dec);
 

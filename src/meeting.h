@@ -103,6 +103,11 @@ struct mm_meeting {
 	struct mm_tzset *tzset;        /* borrowed */
 
 	struct mm_ews_item *ews;        /* owned; NULL for .ics */
+	/*
+	 * How mm_meeting_free() releases ews: the EWS reader owns the layout
+	 * of struct mm_ews_item and sets this when it sets ews.
+	 */
+	void (*ews_free)(struct mm_ews_item *ews);
 };
 
 struct mm_meeting *mm_meeting_new(void);
@@ -118,7 +123,8 @@ void mm_event_free(struct mm_event *event);
 /*
  * Appends a content line: copies len octets of line.  The name and value
  * offsets are found by mm_contentline_split().  Returns 0, or -1 when the
- * line has no ':' outside quoted parameter values.
+ * line has no ':' outside quoted parameter values; such a line is still
+ * appended, with name_len == value_off == len, so no octet is lost.
  */
 int mm_event_add_line(struct mm_event *event, const char *line, size_t len,
     unsigned lineno);

@@ -1,3 +1,1118 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* placeholder: being written */
+/*
+ * The iCalendar reader.  It owns the decoder, the line assembly, the
+ * file's time zones and the VCALENDAR's own lines, and returns one meeting
+ * series at a time.  It never holds more of the file than one series (plus
+ * one event read ahead to see whether the series goes on), never lets
+ * libical see a whole file, a body, a NUL byte or an unbalanced END (each of
+ * those is a trap measured in reference/libical-hazards.md), and never
+ * prints: trouble becomes a parse_error on the event, a warning, or a diag.
+ *
+ * The pipeline per logical line: decoded octets are cut at LF (CRLF or bare
+ * LF), folds (a physical line starting with SPACE or TAB, RFC 5545 section
+ * 3.1) are joined on raw octets, then the logical line is checked for NUL
+ * bytes and UTF-8 validity.  A character split by a fold is therefore fine.
+ */
 #include "config.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "contentline.h"
+#include "decode.h"
+#include "limits.h"
+#include "read_ics.h"
+
+#define READ_BLOCK      65536
+
+/* Where a physical line's octets landed in the logical line. */
+struct segment {
+	size_t logical_off;
+	unsigned long long stream_off;  /* offset in the decoded stream */
+	unsigned lineno;
+};
+
+struct mm_read_ics {
+	struct mm_decoder *dec;
+	char *name;
+
+	char *buf;                      /* decoded octets */
+	size_t buf_pos;
+	size_t buf_len;
+	unsigned long long buf_stream_off;      /* stream offset of buf[0] */
+	bool eof;
+	unsigned phys_lineno;           /* physical lines started so far */
+
+	/* The current logical line. */
+	GString *line;
+	unsigned line_lineno;
+	bool line_too_long;
+	bool line_at_eof;               /* nothing follows the line */
+	GArray *segments;               /* of struct segment */
+	bool pushed_back;               /* line is to be read again */
+
+	struct mm_tzset *tzset;
+	struct mm_event *calendar;      /* VCALENDAR's own lines */
+	struct mm_event *ahead;         /* next series' first event, read ahead */
+	bool calendar_ended;            /* END:VCALENDAR seen */
+	bool more_calendars;            /* a second BEGIN:VCALENDAR was seen */
+	bool truncated;                 /* the file ended inside a component */
+	bool finished;
+
+	GPtrArray *warnings;            /* owned strings, NULL-terminated */
+	unsigned warnings_dropped;
+};
+
+/* ------------------------------------------------------------------ */
+/* Warnings and errors */
+
+/* Appends an owned message, keeping the array NULL-terminated. */
+static void
+add_warning(struct mm_read_ics *r, char *msg)
+{
+	g_ptr_array_index(r->warnings, r->warnings->len - 1) = msg;
+	g_ptr_array_add(r->warnings, NULL);
+}
+
+static void G_GNUC_PRINTF(2, 3)
+warn(struct mm_read_ics *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->warnings->len > MM_READ_ICS_MAX_WARNINGS) {
+		r->warnings_dropped++;
+		return;
+	}
+	va_start(ap, fmt);
+	add_warning(r, g_strdup_vprintf(fmt, ap));
+	va_end(ap);
+}
+
+/* Keeps the first problem of an event: it is the one to fix first. */
+static void G_GNUC_PRINTF(2, 3)
+event_error(struct mm_event *ev, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ev->parse_error != NULL)
+		return;
+	va_start(ap, fmt);
+	ev->parse_error = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* Physical and logical lines */
+
+/* Makes sure an octet is buffered.  Returns 1, 0 at the end, or -1. */
+static int
+fill(struct mm_read_ics *r, struct mm_diag *diag)
+{
+	ssize_t n;
+
+	if (r->buf_pos < r->buf_len)
+		return 1;
+	if (r->eof)
+		return 0;
+	r->buf_stream_off += r->buf_len;
+	r->buf_pos = 0;
+	r->buf_len = 0;
+	n = mm_decode_read(r->dec, r->buf, READ_BLOCK, diag);
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		r->eof = true;
+		return 0;
+	}
+	r->buf_len = (size_t)n;
+	return 1;
+}
+
+static void
+append_bounded(struct mm_read_ics *r, const char *s, size_t n)
+{
+	if (r->line_too_long)
+		return;
+	if (r->line->len + n > MM_LIMIT_LINE_LENGTH) {
+		/*
+		 * Keep the head (it names the property) and drop the rest
+		 * as it streams by: the limit bounds memory too.
+		 */
+		g_string_append_len(r->line, s, MM_LIMIT_LINE_LENGTH - r->line->len);
+		r->line_too_long = true;
+		return;
+	}
+	g_string_append_len(r->line, s, n);
+}
+
+/* Appends one physical line (terminator removed) to r->line. */
+static int
+read_physical(struct mm_read_ics *r, struct mm_diag *diag)
+{
+	struct segment seg;
+	size_t seg_start = r->line->len;
+	int rc;
+
+	r->phys_lineno++;
+	seg.logical_off = r->line->len;
+	seg.stream_off = r->buf_stream_off + r->buf_pos;
+	seg.lineno = r->phys_lineno;
+	if (!r->line_too_long)
+		g_array_append_val(r->segments, seg);
+	while ((rc = fill(r, diag)) > 0) {
+		const char *start = r->buf + r->buf_pos;
+		size_t avail = r->buf_len - r->buf_pos;
+		const char *lf = memchr(start, '\n', avail);
+
+		if (lf == NULL) {
+			append_bounded(r, start, avail);
+			r->buf_pos = r->buf_len;
+			continue;
+		}
+		append_bounded(r, start, (size_t)(lf - start));
+		r->buf_pos += (size_t)(lf - start) + 1;
+		break;
+	}
+	if (rc < 0)
+		return -1;
+	/* CRLF: the CR may have come in an earlier block. */
+	if (!r->line_too_long && r->line->len > seg_start &&
+	    r->line->str[r->line->len - 1] == '\r')
+		g_string_truncate(r->line, r->line->len - 1);
+	return 0;
+}
+
+/*
+ * Reads the next logical line into r->line.  Returns 1, 0 at the end of the
+ * input, or -1 with diag.  Empty lines are skipped (Outlook ends some files
+ * with one; they carry nothing).
+ */
+static int
+read_logical(struct mm_read_ics *r, struct mm_diag *diag)
+{
+	int rc;
+
+	if (r->pushed_back) {
+		r->pushed_back = false;
+		return 1;
+	}
+	do {
+		g_string_truncate(r->line, 0);
+		g_array_set_size(r->segments, 0);
+		r->line_too_long = false;
+		rc = fill(r, diag);
+		if (rc <= 0)
+			return rc;
+		r->line_lineno = r->phys_lineno + 1;
+		if (read_physical(r, diag) != 0)
+			return -1;
+		/* A fold: the next physical line starts with SPACE or TAB. */
+		while ((rc = fill(r, diag)) > 0) {
+			char c = r->buf[r->buf_pos];
+
+			if (c != ' ' && c != '\t')
+				break;
+			r->buf_pos++;
+			if (read_physical(r, diag) != 0)
+				return -1;
+			/* The segment starts after the fold's whitespace. */
+		}
+		if (rc < 0)
+			return -1;
+		r->line_at_eof = rc == 0;
+	} while (r->line->len == 0 && !r->line_too_long);
+	return 1;
+}
+
+/* The segment holding logical offset OFF. */
+static const struct segment *
+segment_at(const struct mm_read_ics *r, size_t off)
+{
+	const struct segment *segs = (const struct segment *)(const void *)
+	    r->segments->data;
+	size_t lo = 0, hi = r->segments->len;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (segs[mid].logical_off <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &segs[lo];
+}
+
+/*
+ * Describes where logical offset OFF of the current line is: for UTF-8
+ * input the offset in the input file, otherwise in the decoded text.
+ */
+static char *
+describe_offset(const struct mm_read_ics *r, size_t off, unsigned *lineno)
+{
+	const struct segment *seg = segment_at(r, off);
+	unsigned long long at = seg->stream_off + (off - seg->logical_off);
+
+	*lineno = seg->lineno;
+	switch (mm_decode_encoding(r->dec)) {
+	case MM_ENC_UTF8_BOM:
+		at += 3;
+		/* fall through */
+	case MM_ENC_UTF8:
+		return g_strdup_printf("byte offset %llu", at);
+	case MM_ENC_UTF16LE:
+	case MM_ENC_UTF16BE:
+	case MM_ENC_LEGACY:
+		break;
+	}
+	return g_strdup_printf("decoded byte offset %llu", at);
+}
+
+/*
+ * Checks the current line for what libical would not see: NUL bytes (it
+ * would cut the line there) and invalid UTF-8 (it would keep it silently).
+ * Returns NULL or an owned message.
+ */
+static char *
+check_line(const struct mm_read_ics *r)
+{
+	const char *nul = memchr(r->line->str, '\0', r->line->len);
+	size_t bad;
+	unsigned lineno;
+	char *where, *msg;
+
+	if (r->line_too_long)
+		return g_strdup_printf(
+		    "line longer than MM_LIMIT_LINE_LENGTH (%zu octets) (%s:%u)",
+		    MM_LIMIT_LINE_LENGTH, r->name, r->line_lineno);
+	if (nul != NULL) {
+		where = describe_offset(r, (size_t)(nul - r->line->str), &lineno);
+		msg = g_strdup_printf("NUL byte at %s (%s:%u)", where, r->name,
+		    lineno);
+		g_free(where);
+		return msg;
+	}
+	if (!mm_utf8_valid(r->line->str, r->line->len, &bad)) {
+		where = describe_offset(r, bad, &lineno);
+		msg = g_strdup_printf("invalid UTF-8 at %s (%s:%u)", where, r->name,
+		    lineno);
+		g_free(where);
+		return msg;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Line classification */
+
+/*
+ * Whether the line is "BEGIN:X" or "END:X"; *what receives X's offset and
+ * length.  Trailing blanks after X are tolerated.
+ */
+static bool
+is_marker(const GString *line, const char *marker, size_t *what_off,
+    size_t *what_len)
+{
+	size_t n = strlen(marker), len = line->len;
+
+	if (len <= n || line->str[n] != ':' ||
+	    g_ascii_strncasecmp(line->str, marker, n) != 0)
+		return false;
+	while (len > n + 1 && (line->str[len - 1] == ' ' ||
+	    line->str[len - 1] == '\t'))
+		len--;
+	*what_off = n + 1;
+	*what_len = len - n - 1;
+	return true;
+}
+
+static bool
+marker_is(const GString *line, const char *marker, const char *what)
+{
+	size_t off, len;
+
+	return is_marker(line, marker, &off, &len) && len == strlen(what) &&
+	    g_ascii_strncasecmp(line->str + off, what, len) == 0;
+}
+
+/*
+ * A property name: iana-token or x-name (RFC 5545 section 3.1), plus '_',
+ * which some producers put in X- names: such a line must stay a line.
+ */
+static bool
+valid_name(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!g_ascii_isalnum(s[i]) && s[i] != '-' && s[i] != '_')
+			return false;
+	return true;
+}
+
+/*
+ * Exchange 2003's CDO wrote long lines broken without the leading space of
+ * a fold (tine20/outlook_external_invitation.ics: a UID and an ATTENDEE).
+ * Such a piece cannot be a content line of its own when it has no ':' at
+ * all, or when what precedes its first ':' or ';' is not a property name.
+ * Real content lines always have a name, so joining these is safe.
+ */
+static bool
+is_broken_fold(const GString *line)
+{
+	size_t i;
+
+	for (i = 0; i < line->len; i++)
+		if (line->str[i] == ':' || line->str[i] == ';')
+			return !valid_name(line->str, i);
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Components */
+
+/* The value of top-level property NAME of EV, owned, or NULL. */
+static char *
+raw_value(const struct mm_event *ev, const char *name)
+{
+	int i = mm_event_find(ev, name);
+	const struct mm_prop *p;
+
+	if (i < 0)
+		return NULL;
+	p = &ev->props[i];
+	return g_strndup(p->line + p->value_off, p->len - p->value_off);
+}
+
+static bool
+is_nesting_prop(const struct mm_prop *p)
+{
+	return mm_contentline_name_is(p->line, p->name_len, "BEGIN") ||
+	    mm_contentline_name_is(p->line, p->name_len, "END");
+}
+
+/* Appends to the previous line of EV, as a fold would have. */
+static void
+join_to_last(struct mm_event *ev, const GString *line)
+{
+	struct mm_prop *p = &ev->props[ev->prop_count - 1];
+
+	p->line = g_realloc(p->line, p->len + line->len + 1);
+	memcpy(p->line + p->len, line->str, line->len);
+	p->len += line->len;
+	p->line[p->len] = '\0';
+	if (mm_contentline_split(p->line, p->len, &p->name_len,
+	    &p->value_off) != 0) {
+		p->name_len = p->len;
+		p->value_off = p->len;
+	}
+}
+
+static bool
+is_body(const struct mm_prop *p)
+{
+	return mm_contentline_name_is(p->line, p->name_len, "DESCRIPTION") ||
+	    mm_contentline_name_is(p->line, p->name_len, "X-ALT-DESC") ||
+	    mm_contentline_name_is(p->line, p->name_len, "ATTACH");
+}
+
+/*
+ * Gives the event's lines to libical one at a time, wrapped in
+ * BEGIN:VEVENT/END:VEVENT.  icalparser_add_line() borrows the line
+ * (icalparser_parse() frees its own after the call), and one line at a
+ * time keeps libical linear where icalparser_parse_string() is quadratic.
+ * Left out: the bodies at the event's own level (libical does not need
+ * them, and they are most of the bytes), lines without ':' and END lines
+ * without their BEGIN (libical would close the wrong component).  Nested
+ * components (VALARM) are given whole.
+ */
+static icalcomponent *
+build_ical(const struct mm_event *ev)
+{
+	char begin[] = "BEGIN:VEVENT", end[] = "END:VEVENT", end_nested[] =
+	    "END:X-MM-NESTED";
+	icalparser *parser = icalparser_new();
+	icalcomponent *comp = NULL;
+	size_t i;
+	int depth = 0;
+
+	icalparser_add_line(parser, begin);
+	for (i = 0; i < ev->prop_count && comp == NULL; i++) {
+		const struct mm_prop *p = &ev->props[i];
+
+		if (p->name_len == p->len)
+			continue;
+		if (mm_contentline_name_is(p->line, p->name_len, "BEGIN")) {
+			depth++;
+		} else if (mm_contentline_name_is(p->line, p->name_len, "END")) {
+			if (depth == 0)
+				continue;
+			depth--;
+		} else if (depth == 0 && is_body(p)) {
+			continue;
+		}
+		comp = icalparser_add_line(parser, p->line);
+	}
+	/* libical's END closes whatever is open, whatever its name. */
+	while (comp == NULL && depth-- > 0)
+		comp = icalparser_add_line(parser, end_nested);
+	if (comp == NULL)
+		comp = icalparser_add_line(parser, end);
+	if (comp == NULL) {
+		/* clean() returns a tree the parser still owns. */
+		comp = icalparser_clean(parser);
+		if (comp != NULL)
+			comp = icalcomponent_new_clone(comp);
+	}
+	icalparser_free(parser);
+	return comp;
+}
+
+/* Properties whose loss would change which occurrences a meeting has. */
+static const char *const time_props[] = {
+	"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "EXRULE",
+	"RECURRENCE-ID",
+};
+
+/*
+ * libical drops a property it cannot parse and leaves an X-LIC-ERROR
+ * saying "... in DTSTART property ...".  For the time properties that is
+ * an error of the event; for the others libical's reading is good enough.
+ */
+static void
+check_ical_errors(struct mm_read_ics *r, struct mm_event *ev)
+{
+	icalproperty *x;
+
+	for (x = icalcomponent_get_first_property(ev->ical,
+	    ICAL_XLICERROR_PROPERTY); x != NULL && ev->parse_error == NULL;
+	    x = icalcomponent_get_next_property(ev->ical,
+	    ICAL_XLICERROR_PROPERTY)) {
+		const char *text = icalproperty_get_xlicerror(x);
+		size_t k;
+
+		if (text == NULL)
+			continue;
+		for (k = 0; k < G_N_ELEMENTS(time_props); k++) {
+			char *needle = g_strdup_printf(" in %s property",
+			    time_props[k]);
+			bool hit = strstr(text, needle) != NULL;
+			int i;
+
+			g_free(needle);
+			if (!hit)
+				continue;
+			i = mm_event_find(ev, time_props[k]);
+			if (i >= 0) {
+				const struct mm_prop *p = &ev->props[i];
+
+				event_error(ev, "cannot parse %s: \"%.*s\" is not "
+				    "a valid value (%s:%u)", time_props[k],
+				    (int)MIN(p->len - p->value_off, 200),
+				    p->line + p->value_off, r->name, p->lineno);
+			} else {
+				event_error(ev, "cannot parse %s (%s:%u)",
+				    time_props[k], r->name, ev->lineno);
+			}
+			break;
+		}
+	}
+}
+
+/*
+ * Reads the lines of a component whose BEGIN line was just read, up to its
+ * END, into EV (BEGIN/END of the component itself excluded).  KIND is
+ * "VEVENT" or "VTIMEZONE".  Problems go to ev->parse_error; returns -1
+ * only on a run error.
+ */
+static int
+read_component(struct mm_read_ics *r, struct mm_event *ev, const char *kind,
+    struct mm_diag *diag)
+{
+	bool is_event = strcmp(kind, "VEVENT") == 0;
+	bool over_limit = false;
+	char *pending = NULL;           /* the last line's problem, if a join may fix it */
+	GPtrArray *open = g_ptr_array_new_with_free_func(g_free);
+	size_t off, len;
+	unsigned lines = 0;
+	int rc;
+
+	for (;;) {
+		char *problem;
+
+		rc = read_logical(r, diag);
+		if (rc < 0)
+			goto out;
+		if (rc == 0) {
+			r->truncated = true;
+			event_error(ev, "file ends inside %s started at line %u (%s)",
+			    kind, ev->lineno, r->name);
+			break;
+		}
+		if (marker_is(r->line, "END", kind))
+			break;
+		if (marker_is(r->line, "BEGIN", "VEVENT") ||
+		    marker_is(r->line, "BEGIN", "VTIMEZONE") ||
+		    marker_is(r->line, "END", "VCALENDAR")) {
+			/* A missing END: the line belongs to what follows. */
+			event_error(ev, "%s started at line %u has no END:%s (%s:%u)",
+			    kind, ev->lineno, kind, r->name, r->line_lineno);
+			r->pushed_back = true;
+			break;
+		}
+		problem = check_line(r);
+		/* The last line of a cut file is a piece, not a fold. */
+		if (is_event && ev->prop_count > 0 && !r->line_too_long &&
+		    !r->line_at_eof && is_broken_fold(r->line) &&
+		    !is_nesting_prop(&ev->props[ev->prop_count - 1])) {
+			const struct mm_prop *p;
+
+			join_to_last(ev, r->line);
+			warn(r, "line without leading whitespace joined to the "
+			    "line before it (broken folding) (%s:%u)", r->name,
+			    r->line_lineno);
+			/* The join may complete a character cut in two. */
+			p = &ev->props[ev->prop_count - 1];
+			if (mm_utf8_valid(p->line, p->len, NULL) &&
+			    memchr(p->line, '\0', p->len) == NULL) {
+				g_clear_pointer(&pending, g_free);
+				g_clear_pointer(&problem, g_free);
+			} else if (pending == NULL) {
+				pending = g_steal_pointer(&problem);
+			}
+			g_free(problem);
+			continue;
+		}
+		if (pending != NULL) {
+			event_error(ev, "%s", pending);
+			g_clear_pointer(&pending, g_free);
+		}
+		if (r->line_too_long) {
+			/* Not stored: only its head was kept. */
+			event_error(ev, "%s", problem);
+			g_free(problem);
+			continue;
+		}
+		/* Reported when the next line is not a piece of this one. */
+		pending = problem;
+		if (is_marker(r->line, "BEGIN", &off, &len)) {
+			g_ptr_array_add(open, g_strndup(r->line->str + off, len));
+		} else if (is_marker(r->line, "END", &off, &len)) {
+			const char *top = open->len > 0 ?
+			    g_ptr_array_index(open, open->len - 1) : NULL;
+
+			if (top == NULL || strlen(top) != len ||
+			    g_ascii_strncasecmp(top, r->line->str + off, len) != 0)
+				event_error(ev, "END:%.*s without its BEGIN (%s:%u)",
+				    (int)MIN(len, 100), r->line->str + off,
+				    r->name, r->line_lineno);
+			else
+				g_ptr_array_set_size(open, open->len - 1);
+		}
+		if (++lines > MM_LIMIT_PROPS_PER_EVENT) {
+			if (!over_limit)
+				event_error(ev, "more than MM_LIMIT_PROPS_PER_EVENT "
+				    "(%d) lines in one %s (%s:%u)",
+				    MM_LIMIT_PROPS_PER_EVENT, kind, r->name,
+				    r->line_lineno);
+			over_limit = true;
+			continue;
+		}
+		mm_event_add_line(ev, r->line->str, r->line->len, r->line_lineno);
+	}
+	if (pending != NULL)
+		event_error(ev, "%s", pending);
+	if (open->len > 0)
+		event_error(ev, "BEGIN:%s without its END in %s started at line "
+		    "%u (%s)", (const char *)g_ptr_array_index(open, open->len - 1),
+		    kind, ev->lineno, r->name);
+	rc = 0;
+out:
+	g_free(pending);
+	g_ptr_array_free(open, TRUE);
+	return rc;
+}
+
+/* After the lines: lines without ':', libical's parse, RECURRENCE-ID. */
+static void
+finish_event(struct mm_read_ics *r, struct mm_event *ev)
+{
+	size_t i;
+
+	for (i = 0; i < ev->prop_count; i++) {
+		const struct mm_prop *p = &ev->props[i];
+
+		if (p->name_len == p->len) {
+			event_error(ev, "line without ':' (%s:%u)", r->name,
+			    p->lineno);
+			break;
+		}
+	}
+	ev->recurrence_id = raw_value(ev, "RECURRENCE-ID");
+	ev->ical = build_ical(ev);
+	if (ev->ical == NULL)
+		event_error(ev, "cannot parse VEVENT started at line %u (%s)",
+		    ev->lineno, r->name);
+	else
+		check_ical_errors(r, ev);
+}
+
+/* Skips an unknown top-level component up to its END. */
+static int
+skip_component(struct mm_read_ics *r, const char *kind, struct mm_diag *diag)
+{
+	unsigned start = r->line_lineno;
+	int rc;
+
+	warn(r, "%s skipped: not a meeting (%s:%u)", kind, r->name, start);
+	for (;;) {
+		rc = read_logical(r, diag);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			r->truncated = true;
+			return 0;
+		}
+		if (marker_is(r->line, "END", kind))
+			return 0;
+		if (marker_is(r->line, "BEGIN", "VEVENT") ||
+		    marker_is(r->line, "END", "VCALENDAR")) {
+			warn(r, "%s started at line %u has no END:%s (%s:%u)",
+			    kind, start, kind, r->name, r->line_lineno);
+			r->pushed_back = true;
+			return 0;
+		}
+	}
+}
+
+static int
+read_vtimezone(struct mm_read_ics *r, struct mm_diag *diag)
+{
+	struct mm_event *vtz = mm_event_new(r->line_lineno);
+	unsigned lineno = vtz->lineno;
+	struct mm_diag tzdiag;
+
+	if (read_component(r, vtz, "VTIMEZONE", diag) != 0) {
+		mm_event_free(vtz);
+		return -1;
+	}
+	if (vtz->parse_error != NULL) {
+		warn(r, "VTIMEZONE ignored: %s", vtz->parse_error);
+		mm_event_free(vtz);
+		return 0;
+	}
+	mm_diag_init(&tzdiag);
+	if (mm_tzset_add(r->tzset, vtz, &tzdiag) != 0)
+		warn(r, "%s (%s:%u)", tzdiag.message, r->name, lineno);
+	mm_diag_release(&tzdiag);
+	return 0;
+}
+
+/*
+ * Reads on until the next VEVENT, handling what comes between at the
+ * calendar level.  Returns 1 with *out, 0 at the end, -1 on a run error.
+ */
+static int
+next_event(struct mm_read_ics *r, struct mm_event **out, struct mm_diag *diag)
+{
+	size_t off, len;
+	int rc;
+
+	*out = NULL;
+	for (;;) {
+		char *problem, *kind;
+
+		rc = read_logical(r, diag);
+		if (rc <= 0)
+			return rc;
+		if (r->line_too_long)
+			return mm_diag_set(diag, MM_DIAG_LIMIT,
+			    "line longer than MM_LIMIT_LINE_LENGTH (%zu octets) "
+			    "(%s:%u)", MM_LIMIT_LINE_LENGTH, r->name,
+			    r->line_lineno);
+		if (marker_is(r->line, "BEGIN", "VEVENT")) {
+			struct mm_event *ev = mm_event_new(r->line_lineno);
+
+			if (r->calendar_ended)
+				warn(r, "VEVENT outside VCALENDAR (%s:%u)", r->name,
+				    r->line_lineno);
+			if (read_component(r, ev, "VEVENT", diag) != 0) {
+				mm_event_free(ev);
+				return -1;
+			}
+			finish_event(r, ev);
+			*out = ev;
+			return 1;
+		}
+		if (marker_is(r->line, "BEGIN", "VTIMEZONE")) {
+			if (read_vtimezone(r, diag) != 0)
+				return -1;
+			continue;
+		}
+		if (marker_is(r->line, "END", "VCALENDAR")) {
+			r->calendar_ended = true;
+			continue;
+		}
+		if (marker_is(r->line, "BEGIN", "VCALENDAR")) {
+			/*
+			 * Several calendars concatenated: read their
+			 * components; the first calendar's lines stand for
+			 * all (the others repeat PRODID and VERSION).
+			 */
+			r->calendar_ended = false;
+			r->more_calendars = true;
+			continue;
+		}
+		if (is_marker(r->line, "BEGIN", &off, &len)) {
+			kind = g_strndup(r->line->str + off, len);
+			rc = skip_component(r, kind, diag);
+			g_free(kind);
+			if (rc != 0)
+				return -1;
+			continue;
+		}
+		if (is_marker(r->line, "END", &off, &len)) {
+			warn(r, "END:%.*s without its BEGIN (%s:%u)",
+			    (int)MIN(len, 100), r->line->str + off, r->name,
+			    r->line_lineno);
+			continue;
+		}
+		problem = check_line(r);
+		if (problem != NULL) {
+			warn(r, "%s", problem);
+			g_free(problem);
+		}
+		if (r->calendar_ended) {
+			warn(r, "line after END:VCALENDAR ignored (%s:%u)", r->name,
+			    r->line_lineno);
+			continue;
+		}
+		if (r->more_calendars)
+			continue;
+		if (r->calendar->prop_count >= MM_LIMIT_PROPS_PER_EVENT) {
+			warn(r, "more than MM_LIMIT_PROPS_PER_EVENT (%d) VCALENDAR "
+			    "lines, line ignored (%s:%u)",
+			    MM_LIMIT_PROPS_PER_EVENT, r->name, r->line_lineno);
+			continue;
+		}
+		if (mm_event_add_line(r->calendar, r->line->str, r->line->len,
+		    r->line_lineno) != 0)
+			warn(r, "line without ':' (%s:%u)", r->name, r->line_lineno);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Meetings */
+
+static char *
+strip_mailto(const char *address)
+{
+	if (address == NULL)
+		return NULL;
+	if (g_ascii_strncasecmp(address, "mailto:", 7) == 0)
+		address += 7;
+	return g_strdup(address);
+}
+
+static void
+party_from(struct mm_party *party, icalproperty *prop, const char *address)
+{
+	icalparameter *param;
+
+	party->address = strip_mailto(address);
+	party->role = MM_ROLE_REQUIRED;
+	param = icalproperty_get_first_parameter(prop, ICAL_CN_PARAMETER);
+	if (param != NULL && icalparameter_get_cn(param) != NULL)
+		party->name = g_strdup(icalparameter_get_cn(param));
+	param = icalproperty_get_first_parameter(prop, ICAL_ROLE_PARAMETER);
+	if (param != NULL) {
+		switch (icalparameter_get_role(param)) {
+		case ICAL_ROLE_OPTPARTICIPANT:
+			party->role = MM_ROLE_OPTIONAL;
+			break;
+		case ICAL_ROLE_CHAIR:
+			party->role = MM_ROLE_CHAIR;
+			break;
+		case ICAL_ROLE_NONPARTICIPANT:
+			party->role = MM_ROLE_NONE;
+			break;
+		default:
+			party->role = MM_ROLE_REQUIRED;
+			break;
+		}
+	}
+	param = icalproperty_get_first_parameter(prop, ICAL_CUTYPE_PARAMETER);
+	party->is_group = param != NULL &&
+	    icalparameter_get_cutype(param) == ICAL_CUTYPE_GROUP;
+	param = icalproperty_get_first_parameter(prop, ICAL_RSVP_PARAMETER);
+	party->rsvp = param != NULL &&
+	    icalparameter_get_rsvp(param) == ICAL_RSVP_TRUE;
+	param = icalproperty_get_first_parameter(prop, ICAL_PARTSTAT_PARAMETER);
+	if (param != NULL) {
+		icalparameter_partstat ps = icalparameter_get_partstat(param);
+		const char *text = ps == ICAL_PARTSTAT_X ?
+		    icalparameter_get_xvalue(param) :
+		    icalparameter_enum_to_string((int)ps);
+
+		party->partstat = g_strdup(text);
+	}
+}
+
+/* The facts selection and the writers need, from the first event. */
+static void
+extract_facts(struct mm_meeting *m)
+{
+	struct mm_event *ev = m->events[0];
+	icalproperty *prop;
+	int i;
+	size_t alloc = 0;
+
+	i = mm_event_find(ev, "SUMMARY");
+	if (i >= 0) {
+		/*
+		 * Our own unescaping of the line as written, not libical's
+		 * value: libical turns an unknown escape such as "\:" into a
+		 * space.
+		 */
+		const struct mm_prop *p = &ev->props[i];
+		size_t out_len;
+
+		mm_text_unescape(p->line + p->value_off, p->len - p->value_off,
+		    &m->summary, &out_len, NULL);
+	}
+	if (ev->ical == NULL)
+		return;
+	prop = icalcomponent_get_first_property(ev->ical, ICAL_ORGANIZER_PROPERTY);
+	if (prop != NULL)
+		party_from(&m->organizer, prop, icalproperty_get_organizer(prop));
+	for (prop = icalcomponent_get_first_property(ev->ical,
+	    ICAL_ATTENDEE_PROPERTY); prop != NULL;
+	    prop = icalcomponent_get_next_property(ev->ical,
+	    ICAL_ATTENDEE_PROPERTY)) {
+		m->attendees_listed++;
+		if (m->attendee_count >= MM_LIMIT_ATTENDEES) {
+			m->attendees_truncated = true;
+			continue;
+		}
+		if (m->attendee_count == alloc) {
+			alloc = alloc ? alloc * 2 : 8;
+			m->attendees = g_renew(struct mm_party, m->attendees, alloc);
+		}
+		memset(&m->attendees[m->attendee_count], 0, sizeof(struct mm_party));
+		party_from(&m->attendees[m->attendee_count++], prop,
+		    icalproperty_get_attendee(prop));
+	}
+	m->cancelled = icalcomponent_get_status(ev->ical) == ICAL_STATUS_CANCELLED;
+}
+
+static bool
+same_uid(const struct mm_meeting *m, const struct mm_event *ev)
+{
+	char *uid;
+	bool same;
+
+	if (m->uid == NULL)
+		return false;
+	uid = raw_value(ev, "UID");
+	same = uid != NULL && strcmp(uid, m->uid) == 0;
+	g_free(uid);
+	return same;
+}
+
+static void
+add_to_series(struct mm_read_ics *r, struct mm_meeting *m, struct mm_event *ev)
+{
+	if (ev->recurrence_id == NULL) {
+		if (m->has_master) {
+			event_error(ev, "second VEVENT without RECURRENCE-ID for "
+			    "the same UID (%s:%u)", r->name, ev->lineno);
+		} else {
+			/* The master goes first, wherever it was read. */
+			mm_meeting_add_event(m, ev);
+			memmove(&m->events[1], &m->events[0],
+			    (m->event_count - 1) * sizeof(*m->events));
+			m->events[0] = ev;
+			m->has_master = true;
+			return;
+		}
+	}
+	mm_meeting_add_event(m, ev);
+}
+
+int
+mm_read_ics_next(struct mm_read_ics *r, struct mm_meeting **out,
+    struct mm_diag *diag)
+{
+	struct mm_meeting *m = NULL;
+	struct mm_event *ev;
+	size_t dropped = 0;
+	int rc;
+
+	*out = NULL;
+	if (r->finished)
+		return 0;
+	ev = r->ahead;
+	r->ahead = NULL;
+	if (ev == NULL) {
+		rc = next_event(r, &ev, diag);
+		if (rc < 0)
+			return -1;
+	}
+	if (ev == NULL) {
+		r->finished = true;
+		if (r->truncated || !r->calendar_ended)
+			add_warning(r, g_strdup_printf(
+			    "%s: missing END:VCALENDAR", r->name));
+		if (r->warnings_dropped > 0)
+			add_warning(r, g_strdup_printf(
+			    "%s: %u more warnings not shown", r->name,
+			    r->warnings_dropped));
+		return 0;
+	}
+	m = mm_meeting_new();
+	m->source = g_strdup(r->name);
+	m->lineno = ev->lineno;
+	m->uid = raw_value(ev, "UID");
+	m->tzset = r->tzset;
+	add_to_series(r, m, ev);
+	/*
+	 * Outlook and Exchange write a master and then its exceptions, so
+	 * consecutive VEVENTs with one UID are one series.  A UID that comes
+	 * back later, after another, starts a new meeting.
+	 */
+	for (;;) {
+		rc = next_event(r, &ev, diag);
+		if (rc < 0) {
+			mm_meeting_free(m);
+			return -1;
+		}
+		if (rc == 0)
+			break;
+		if (!same_uid(m, ev)) {
+			r->ahead = ev;
+			break;
+		}
+		if (m->event_count >= MM_LIMIT_EVENTS_PER_SERIES) {
+			if (dropped++ == 0)
+				event_error(m->events[0], "more than "
+				    "MM_LIMIT_EVENTS_PER_SERIES (%d) VEVENTs "
+				    "for one UID (%s:%u)",
+				    MM_LIMIT_EVENTS_PER_SERIES, r->name,
+				    ev->lineno);
+			mm_event_free(ev);
+			continue;
+		}
+		add_to_series(r, m, ev);
+	}
+	extract_facts(m);
+	*out = m;
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Opening */
+
+static struct mm_read_ics *
+reader_new(struct mm_decoder *dec, const char *name)
+{
+	struct mm_read_ics *r = g_new0(struct mm_read_ics, 1);
+
+	r->dec = dec;
+	r->name = g_strdup(name);
+	r->buf = g_malloc(READ_BLOCK);
+	r->line = g_string_sized_new(256);
+	r->segments = g_array_new(FALSE, FALSE, sizeof(struct segment));
+	r->tzset = mm_tzset_new();
+	r->calendar = mm_event_new(1);
+	r->warnings = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(r->warnings, NULL);
+	return r;
+}
+
+/* The first content line must open a VCALENDAR. */
+static int
+check_start(struct mm_read_ics *r, struct mm_diag *diag)
+{
+	int rc = read_logical(r, diag);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0 || r->line_too_long ||
+	    !marker_is(r->line, "BEGIN", "VCALENDAR"))
+		return mm_diag_set(diag, MM_DIAG_DATA,
+		    "%s: not iCalendar data: first line is not BEGIN:VCALENDAR",
+		    r->name);
+	r->calendar->lineno = r->line_lineno;
+	return 0;
+}
+
+static struct mm_read_ics *
+open_with(struct mm_decoder *dec, const char *name, struct mm_diag *diag)
+{
+	struct mm_read_ics *r;
+
+	if (dec == NULL)
+		return NULL;
+	mm_decode_set_name(dec, name);
+	r = reader_new(dec, name);
+	if (check_start(r, diag) != 0) {
+		mm_read_ics_close(r);
+		return NULL;
+	}
+	return r;
+}
+
+struct mm_read_ics *
+mm_read_ics_open(const char *path, const char *name, struct mm_diag *diag)
+{
+	return open_with(mm_decode_open(path, NULL, diag),
+	    name != NULL ? name : path, diag);
+}
+
+struct mm_read_ics *
+mm_read_ics_open_memory(const char *data, size_t len, const char *name,
+    struct mm_diag *diag)
+{
+	return open_with(mm_decode_open_memory(data, len, name, NULL, diag), name,
+	    diag);
+}
+
+struct mm_tzset *
+mm_read_ics_tzset(struct mm_read_ics *reader)
+{
+	return reader->tzset;
+}
+
+const struct mm_event *
+mm_read_ics_calendar(const struct mm_read_ics *reader)
+{
+	return reader->calendar;
+}
+
+const char *const *
+mm_read_ics_warnings(const struct mm_read_ics *reader)
+{
+	return (const char *const *)(const void *)reader->warnings->pdata;
+}
+
+void
+mm_read_ics_close(struct mm_read_ics *reader)
+{
+	if (reader == NULL)
+		return;
+	mm_decode_close(reader->dec);
+	g_free(reader->name);
+	g_free(reader->buf);
+	g_string_free(reader->line, TRUE);
+	g_array_free(reader->segments, TRUE);
+	mm_tzset_free(reader->tzset);
+	mm_event_free(reader->calendar);
+	mm_event_free(reader->ahead);
+	g_ptr_array_free(reader->warnings, TRUE);
+	g_free(reader);
+}
