@@ -47,17 +47,28 @@ struct mm_block {
 	char *language;         /* owned BCP 47 tag ("en-US") when the block says, else NULL */
 	char *language_basis;   /* owned: what the language was read from ("[!OC([1033])!]") */
 	bool addin_marker;      /* OutJoinLink, [!OC(...)!], meet_invite_block.* ... */
-	char *addin_evidence;   /* owned: the marker found, or NULL */
+	char *addin_evidence;   /* owned: the marker found ("OutJoinLink",
+	                           "[!OC([1033])!]", "me-email-text",
+	                           "meet_invite_block.action.join_link",
+	                           "meeting-code"), or NULL */
 	char *join_url;         /* owned: the meeting's join URL (SfB meet URL, Teams
 	                           meetup-join URL when present, else the short /meet/ URL) */
 	char *conference_key;   /* owned: SfB: the last path segment of the meet URL */
 	char *conference_id;    /* owned: the dial-in conference ID, digits only, or NULL */
+	char *meeting_id;       /* owned: Teams meeting ID, digits only, or NULL */
+	char *passcode;         /* owned: Teams passcode (the value on the line after
+	                           the meeting ID), or NULL */
 	const char *newline;    /* static: "\r\n" or "\n", as the block's lines end */
 };
 
 struct mm_block_engine;
 
-/* Compiles every profile once.  Returns NULL with diag if PCRE2 refuses. */
+/*
+ * Compiles every profile once, JIT-compiled unless the environment variable
+ * MEETMIG_PCRE2_JIT is "0" (for valgrind runs: JIT code reads the subject in
+ * 16-byte words).  Returns NULL with diag if PCRE2 refuses.  An engine is
+ * read-only once made: several threads may search with one engine.
+ */
 struct mm_block_engine *mm_block_engine_new(struct mm_diag *diag);
 void mm_block_engine_free(struct mm_block_engine *engine);
 

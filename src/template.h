@@ -17,6 +17,20 @@
  * of KIND, lines ended with NEWLINE ("\r\n" or "\n").  Returns an owned
  * string (g_free).  *language_used (may be NULL) receives the static tag of
  * the template used.
+ *
+ * LANGUAGE matches a template tag exactly (ignoring case), else by its
+ * primary subtag ("fr-CA" gives fr-FR), else en-US.  An SfB target renders
+ * the Skype for Business layout (137-period rules, the add-in's
+ * OutJoinLink/OutSharedNote bookmarks and [!OC([lcid])!] marker); any other
+ * type renders the Teams 2020-23 layout (80-underscore rules, me-email-*
+ * classes in HTML).  Lines whose values are NULL are left out, and so are
+ * the dial-in section without a number or conference ID and the meeting
+ * ID/passcode lines without those values.  A text rendering ends with the
+ * closing rule and NEWLINE; an HTML rendering ends with the closing
+ * element's end tag, so that mm_block_find() finds exactly the rendering,
+ * with the same join URL, conference ID and language, provided the join URL
+ * has a shape block.c knows (an SfB meet URL; a Teams meetup-join, /meet/
+ * or teams.live.com link) and a Teams meeting ID has at least 11 digits.
  */
 char *mm_template_render(const struct mm_target *target, const char *language,
     enum mm_body_kind kind, const char *newline, const char **language_used);
