@@ -28,6 +28,9 @@ void mm_coords_free(struct mm_coords *coords);
 
 /* [meeting] language: NULL for "auto", else a tag; borrowed. */
 const char *mm_coords_language(const struct mm_coords *coords);
+/* The same for USER, honouring a [user:...] override; borrowed. */
+const char *mm_coords_user_language(const struct mm_coords *coords,
+    const char *user);
 
 /* The concrete new block for one meeting. */
 struct mm_target {

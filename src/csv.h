@@ -26,6 +26,11 @@ int mm_csv_next(struct mm_csv *csv, struct mm_diag *diag);
 int mm_csv_column(const struct mm_csv *csv, const char *name);
 /* Field COLUMN of the current row, borrowed until the next call; "" if absent. */
 const char *mm_csv_field(const struct mm_csv *csv, int column);
+/* Number of fields in the current row (or in the header before the first row). */
+int mm_csv_field_count(const struct mm_csv *csv);
+/* Number of header columns, and the name of column COLUMN (borrowed), or NULL. */
+int mm_csv_column_count(const struct mm_csv *csv);
+const char *mm_csv_column_name(const struct mm_csv *csv, int column);
 /* Field by header name; "" when the column or field is absent. */
 const char *mm_csv_get(const struct mm_csv *csv, const char *name);
 /* Physical line where the current row starts, and the file name. */

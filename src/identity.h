@@ -30,6 +30,12 @@ struct mm_identity {
 	/* owned, case-folded: addresses (no scheme), legacy DNs, names */
 	char **aliases;
 	size_t alias_count;
+	/*
+	 * Parallel to aliases: what each one is, a static word ("address",
+	 * "sip", "x500" or "name").  Names match only a CN; the others match
+	 * an address.  Owned array of static strings.
+	 */
+	const char **alias_kinds;
 };
 
 /*
