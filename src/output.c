@@ -1,3 +1,335 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* placeholder: being written */
+/*
+ * Safe output: every file meetmig writes goes through here, to a temporary
+ * name in its final folder, then fsync'd and renamed into place, so a reader
+ * (or a run killed half-way) sees the whole file or none of it.  This module
+ * also owns how output names are made from input (a hash, never raw text).
+ * It never decides what goes into a file and never prints.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "output.h"
+
+/* Writes are gathered so that a file of many small lines costs few syscalls. */
+#define OUTFILE_BUFFER  (64 * 1024)
+
+struct mm_outfile {
+	char *path;             /* the final name */
+	char *tmp_path;         /* where the bytes go until commit */
+	int fd;
+	char *buf;
+	size_t buf_len;
+	char *error;            /* the first write failure, reported again by commit */
+};
+
+/*
+ * The folder part of PATH ("." when there is none), for the temporary name
+ * and for the fsync that makes a rename durable.
+ */
+static char *
+dir_of(const char *path)
+{
+	return g_path_get_dirname(path);
+}
+
+/*
+ * A rename is durable only once its folder is on disk (rename(2) changes the
+ * folder, not the file).  Some file systems refuse fsync on a folder with
+ * EINVAL; there is nothing more to do then.
+ */
+static int
+sync_dir(const char *dir)
+{
+	int fd, rc = 0;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fsync(fd) != 0 && errno != EINVAL)
+		rc = -1;
+	if (close(fd) != 0 && rc == 0)
+		rc = -1;
+	return rc;
+}
+
+struct mm_outfile *
+mm_outfile_open(const char *path, struct mm_diag *diag)
+{
+	struct mm_outfile *file = NULL;
+	char *dir = NULL, *base = NULL, *tmpl = NULL;
+	int fd;
+
+	dir = dir_of(path);
+	base = g_path_get_basename(path);
+	tmpl = g_strdup_printf("%s/.%s.tmp-XXXXXX", dir, base);
+	/*
+	 * g_mkstemp_full() passes MODE to open(2), so the umask applies as it
+	 * does to any file a user creates (mkstemp would give 0600).
+	 */
+	fd = g_mkstemp_full(tmpl, O_RDWR | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		mm_diag_set(diag, MM_DIAG_CANTCREAT, "cannot create %s: %s", path,
+		    g_strerror(errno));
+		goto out;
+	}
+	file = g_new0(struct mm_outfile, 1);
+	file->path = g_strdup(path);
+	file->tmp_path = tmpl;
+	tmpl = NULL;
+	file->fd = fd;
+	file->buf = g_malloc(OUTFILE_BUFFER);
+out:
+	g_free(tmpl);
+	g_free(base);
+	g_free(dir);
+	return file;
+}
+
+/* write(2) until all of it is out; errno tells why when it returns -1. */
+static int
+write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+fail(struct mm_outfile *file, int errnum, struct mm_diag *diag)
+{
+	if (file->error == NULL)
+		file->error = g_strdup_printf("cannot write %s: %s", file->path,
+		    g_strerror(errnum));
+	return mm_diag_set(diag, MM_DIAG_IOERR, "%s", file->error);
+}
+
+static int
+flush(struct mm_outfile *file, struct mm_diag *diag)
+{
+	if (file->buf_len == 0)
+		return 0;
+	if (write_all(file->fd, file->buf, file->buf_len) != 0)
+		return fail(file, errno, diag);
+	file->buf_len = 0;
+	return 0;
+}
+
+int
+mm_outfile_write(struct mm_outfile *file, const void *data, size_t len,
+    struct mm_diag *diag)
+{
+	if (file->error != NULL)
+		return mm_diag_set(diag, MM_DIAG_IOERR, "%s", file->error);
+	if (file->buf_len + len > OUTFILE_BUFFER) {
+		if (flush(file, diag) != 0)
+			return -1;
+		if (len >= OUTFILE_BUFFER) {
+			if (write_all(file->fd, data, len) != 0)
+				return fail(file, errno, diag);
+			return 0;
+		}
+	}
+	memcpy(file->buf + file->buf_len, data, len);
+	file->buf_len += len;
+	return 0;
+}
+
+static void
+outfile_free(struct mm_outfile *file)
+{
+	g_free(file->path);
+	g_free(file->tmp_path);
+	g_free(file->buf);
+	g_free(file->error);
+	g_free(file);
+}
+
+int
+mm_outfile_commit(struct mm_outfile *file, struct mm_diag *diag)
+{
+	char *dir = NULL;
+	int fd, rc = -1;
+
+	if (file->error != NULL) {
+		mm_diag_set(diag, MM_DIAG_IOERR, "%s", file->error);
+		goto out;
+	}
+	if (flush(file, diag) != 0)
+		goto out;
+	if (fsync(file->fd) != 0) {
+		fail(file, errno, diag);
+		goto out;
+	}
+	/* Close reports delayed write errors (NFS, quotas): it is checked. */
+	fd = file->fd;
+	file->fd = -1;
+	if (close(fd) != 0) {
+		fail(file, errno, diag);
+		goto out;
+	}
+	if (rename(file->tmp_path, file->path) != 0) {
+		fail(file, errno, diag);
+		goto out;
+	}
+	g_free(file->tmp_path);
+	file->tmp_path = NULL;
+	dir = dir_of(file->path);
+	if (sync_dir(dir) != 0) {
+		fail(file, errno, diag);
+		goto out;
+	}
+	rc = 0;
+out:
+	g_free(dir);
+	if (rc != 0) {
+		mm_outfile_abort(file);
+		return rc;
+	}
+	outfile_free(file);
+	return rc;
+}
+
+void
+mm_outfile_abort(struct mm_outfile *file)
+{
+	if (file == NULL)
+		return;
+	if (file->fd >= 0)
+		close(file->fd);
+	if (file->tmp_path != NULL)
+		g_unlink(file->tmp_path);
+	outfile_free(file);
+}
+
+int
+mm_output_write_file(const char *path, const void *data, size_t len,
+    struct mm_diag *diag)
+{
+	struct mm_outfile *file;
+
+	file = mm_outfile_open(path, diag);
+	if (file == NULL)
+		return -1;
+	if (mm_outfile_write(file, data, len, diag) != 0) {
+		mm_outfile_abort(file);
+		return -1;
+	}
+	return mm_outfile_commit(file, diag);
+}
+
+int
+mm_output_rename(const char *from, const char *to, struct mm_diag *diag)
+{
+	char *dir = NULL;
+	int rc = -1;
+
+	if (rename(from, to) != 0) {
+		mm_diag_set(diag, MM_DIAG_IOERR, "cannot rename %s to %s: %s",
+		    from, to, g_strerror(errno));
+		goto out;
+	}
+	dir = dir_of(to);
+	if (sync_dir(dir) != 0) {
+		mm_diag_set(diag, MM_DIAG_IOERR, "cannot sync %s: %s", dir,
+		    g_strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	g_free(dir);
+	return rc;
+}
+
+int
+mm_output_mkdirs(const char *path, struct mm_diag *diag)
+{
+	if (g_mkdir_with_parents(path, 0777) != 0)
+		return mm_diag_set(diag, MM_DIAG_CANTCREAT, "cannot create %s: %s",
+		    path, g_strerror(errno));
+	return 0;
+}
+
+/*
+ * Keeps a UPN readable as a folder name ("ashaw@contoso.com") while making
+ * sure no input can climb out of the output folder, hide itself behind a
+ * leading dot, or use a byte that some file system or shell treats
+ * specially.  Upper-case letters are folded so that two spellings of one
+ * UPN share a folder.
+ */
+#define SAFE_NAME_MAX   200
+#define SAFE_NAME_KEEP  (SAFE_NAME_MAX - 13)
+
+char *
+mm_output_safe_name(const char *text)
+{
+	GString *name = g_string_new(NULL);
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)(text ? text : ""); *p != '\0'; p++) {
+		unsigned char c = *p;
+
+		if (c >= 0x80) {
+			/* One '_' per character, not per octet. */
+			if ((c & 0xC0) != 0x80)
+				g_string_append_c(name, '_');
+			continue;
+		}
+		c = (unsigned char)g_ascii_tolower(c);
+		if (g_ascii_isalnum(c) || c == '@' || c == '.' || c == '-' ||
+		    c == '_')
+			g_string_append_c(name, (char)c);
+		else
+			g_string_append_c(name, '_');
+	}
+	if (name->len == 0)
+		g_string_append_c(name, '_');
+	if (name->str[0] == '.')
+		name->str[0] = '_';
+	if (name->len > SAFE_NAME_MAX) {
+		/* A cut name could collide with another: the hash keeps it apart. */
+		char *hash = mm_output_hash_id(text, NULL);
+
+		g_string_truncate(name, SAFE_NAME_KEEP);
+		g_string_append_printf(name, "-%s", hash);
+		g_free(hash);
+	}
+	return g_string_free(name, FALSE);
+}
+
+char *
+mm_output_hash_id(const char *uid, const char *recurrence_id)
+{
+	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	char *id;
+
+	g_checksum_update(sum, (const guchar *)(uid ? uid : ""), -1);
+	if (recurrence_id != NULL) {
+		g_checksum_update(sum, (const guchar *)"\n", 1);
+		g_checksum_update(sum, (const guchar *)recurrence_id, -1);
+	}
+	id = g_strndup(g_checksum_get_string(sum), 12);
+	g_checksum_free(sum);
+	return id;
+}

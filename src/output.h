@@ -15,34 +15,45 @@
 struct mm_outfile;
 
 /*
- * Starts PATH: creates a temporary file beside it.  Owned; finish with
- * mm_outfile_commit() or mm_outfile_abort().  NULL with diag (73).
+ * Starts PATH: creates a temporary file ".<basename>.tmp-XXXXXX" beside it
+ * (mode 0666 & ~umask).  Owned; finish with mm_outfile_commit() or
+ * mm_outfile_abort().  NULL with diag (73: "cannot create PATH: reason").
+ * Writes are buffered; errors name PATH, never the temporary name.
  */
 struct mm_outfile *mm_outfile_open(const char *path, struct mm_diag *diag);
 /* Returns 0, or -1 with diag (74; the file is then aborted by commit). */
 int mm_outfile_write(struct mm_outfile *file, const void *data, size_t len,
     struct mm_diag *diag);
-/* Flushes, fsyncs and renames into place; frees FILE in every case. */
+/*
+ * Flushes, fsyncs the file, renames it into place and fsyncs its folder;
+ * frees FILE in every case.  Returns 0, or -1 with diag (74) and the
+ * temporary file removed.
+ */
 int mm_outfile_commit(struct mm_outfile *file, struct mm_diag *diag);
 /* Removes the temporary file; frees FILE; accepts NULL. */
 void mm_outfile_abort(struct mm_outfile *file);
 
-/* Writes a whole file atomically. */
+/* Writes a whole file atomically (open, write, commit). */
 int mm_output_write_file(const char *path, const void *data, size_t len,
     struct mm_diag *diag);
-/* Renames FROM to TO atomically (same folder tree). */
+/* Renames FROM to TO atomically (same file system) and fsyncs TO's folder. */
 int mm_output_rename(const char *from, const char *to, struct mm_diag *diag);
 /* Creates PATH and its parents (mode 0777 & ~umask).  -1 with diag (73). */
 int mm_output_mkdirs(const char *path, struct mm_diag *diag);
 
 /*
- * TEXT made safe for one path component: lower-case ASCII letters, digits,
- * '@', '.', '-' and '_' kept, anything else becomes '_'; never empty, never
- * "." or "..".  Owned.
+ * TEXT made safe for one path component: ASCII letters (folded to lower
+ * case), digits, '@', '.', '-' and '_' kept, any other character becomes
+ * one '_'; a leading '.' becomes '_', so never empty, never hidden, never
+ * "." or "..".  A name longer than 200 octets is cut to 187 and ends with
+ * "-" and mm_output_hash_id(TEXT, NULL).  TEXT may be NULL.  Owned.
  */
 char *mm_output_safe_name(const char *text);
 
-/* 12 hex digits of SHA-256 over UID (and "\n" RECURRENCE_ID when not NULL). */
+/*
+ * 12 lower-case hex digits of SHA-256 over UID (NULL counts as "") and,
+ * when RECURRENCE_ID is not NULL, "\n" RECURRENCE_ID.  Owned.
+ */
 char *mm_output_hash_id(const char *uid, const char *recurrence_id);
 
 #endif

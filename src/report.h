@@ -26,14 +26,23 @@ struct mm_report_info {
 
 struct mm_report;
 
-/* SPOOL_DIR is where the spool file goes (the output folder).  NULL with diag. */
+/*
+ * SPOOL_DIR is where the spool file goes (the output folder); the file is
+ * unlinked as soon as it is made, so nothing is left behind whatever
+ * happens.  Owned; free with mm_report_free().  NULL with diag (73).
+ */
 struct mm_report *mm_report_new(const char *spool_dir, struct mm_diag *diag);
 void mm_report_free(struct mm_report *report);
 
 /*
- * Records one meeting.  Returns the entry's index (0, 1, ...), which
- * mm_report_set_outputs() takes, or -1 with diag (the spool cannot be
- * written).
+ * Records one meeting: its status.json entry is written to the spool at
+ * once (Uid; RecurrenceId, null for a series with its master, else the
+ * first exception's; Subject; Start from verdict->first_start, null unless
+ * has_start; Attendees; BlockType "sfb"/"teams"/null; Language; Result;
+ * Reason, null for none; Evidence), and only the counts and outputs stay in
+ * memory.  The verdict's message goes to report.txt only.  Returns the
+ * entry's index (0, 1, ...), which mm_report_set_outputs() takes, or -1
+ * with diag (74: the spool cannot be written).
  */
 long mm_report_add(struct mm_report *report, const struct mm_meeting *meeting,
     const struct mm_verdict *verdict, struct mm_diag *diag);
@@ -46,19 +55,38 @@ void mm_report_set_outputs(struct mm_report *report, long index,
     const char *const *outputs);
 
 /* Counts so far. */
-unsigned mm_report_total(const struct mm_report *report);      /* selected */
-unsigned mm_report_succeeded(const struct mm_report *report);
-unsigned mm_report_failed(const struct mm_report *report);
+unsigned mm_report_total(const struct mm_report *report);      /* not Skipped */
+unsigned mm_report_succeeded(const struct mm_report *report);  /* Updated */
+unsigned mm_report_failed(const struct mm_report *report);     /* Failed */
+/*
+ * InvitesUpdate: entries whose outputs include an update message to the
+ * attendees, an ".eml" or an ".ews.xml" (each entry counts once).
+ */
+unsigned mm_report_invites(const struct mm_report *report);
 
 /*
  * Writes DIR/status.json and DIR/report.txt (each to a temporary name, then
- * renamed).  State is Succeeded when no meeting failed, else Failed;
- * LAST_MESSAGE (may be NULL) goes to LastMessage.  Returns 0 or -1 with diag.
+ * renamed) in one pass over the spool; call it once.  State is Succeeded
+ * when no meeting failed, else Failed; LAST_MESSAGE (may be NULL, written
+ * as "") goes to LastMessage.  Returns 0 or -1 with diag.
+ *
+ * status.json: the fields of Get-CsMeetingMigrationStatus in DESIGN.md's
+ * order, then Meetings (each entry as mm_report_add() says, plus Outputs);
+ * UTF-8 as it is (no \u escapes but for controls), two-space indent,
+ * "key": value, a final newline: byte for byte what Python's
+ * json.dumps(obj, indent=2, ensure_ascii=False) writes.
+ *
+ * report.txt: a summary (identity, counts, failures and skips per reason),
+ * then one line per meeting, "Result  Reason  Start (UTC)  Id  Subject" in
+ * aligned columns, the subject cut with an ellipsis (U+2026) to keep lines
+ * within 100 columns, Id being mm_output_hash_id(Uid, RecurrenceId); then,
+ * when any meeting failed, a "Failures" list of Id and the failure's
+ * message.
  */
 int mm_report_finish(struct mm_report *report, const struct mm_report_info *info,
     const char *dir, const char *last_message, struct mm_diag *diag);
 
-/* ISO 8601 UTC ("2026-11-21T09:00:00Z") of T; owned. */
+/* ISO 8601 UTC ("2026-11-21T09:00:00Z") of T (seconds, UTC); owned. */
 char *mm_report_time(int64_t t);
 
 #endif

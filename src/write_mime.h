@@ -24,11 +24,33 @@ struct mm_mime_options {
 };
 
 /*
- * Appends the message to OUT.  ICS is the iTIP REQUEST already rendered for
- * the meeting.  Returns 0, 1 when the meeting has no attendee who can
- * receive it (nothing appended; the verdict gets evidence), or -1 with diag.
- * Attendee addresses that are not valid addresses are left out of the
- * headers and named in the verdict's evidence.
+ * Appends the message to OUT, CRLF line ends throughout, every line within
+ * 78 octets (headers folded by GMime; bodies 7bit when they allow it, else
+ * quoted-printable or base64; the calendar always base64, so its octets
+ * survive any relay).  ICS is the iTIP REQUEST already rendered for the
+ * meeting; it becomes the text/calendar part as it is.
+ *
+ * Headers: From the organizer (CN and address); Sender OPT->sender when
+ * given; To the REQ-PARTICIPANT and CHAIR attendees; Cc the OPT-PARTICIPANT
+ * and NON-PARTICIPANT ones (RFC 5545: copied for information); each
+ * address once, the organizer's never; Subject the meeting's summary;
+ * Date OPT->now; Message-ID <meetmig.HASH@organizer-domain>;
+ * Content-Class urn:content-classes:calendarmessage (Outlook).  Names and
+ * the subject have control characters replaced by spaces and are RFC 2047
+ * encoded (UTF-8) when not ASCII; an address goes in only when it is a
+ * plain addr-spec (one '@', printable ASCII, no specials).
+ *
+ * Bodies: text/plain is the DESCRIPTION of the master (or of the first
+ * event the update covers), unescaped; text/html its X-ALT-DESC with
+ * FMTTYPE=text/html, left out when there is none; both charset=utf-8.
+ *
+ * Returns 0; 1 when no message can be written (nothing appended; the
+ * verdict gets evidence): no attendee can receive it, or the organizer's
+ * address is not valid; or -1 with diag: OPT->sender is not a valid
+ * address (MM_DIAG_USAGE), OPT->now is out of range, GMime fails.
+ * Attendee addresses that are not valid are left out and named in the
+ * verdict's evidence ("attendee address not valid, left out: ...").
+ * VERDICT may be NULL (no evidence is recorded).
  */
 int mm_write_mime(GString *out, const struct mm_meeting *meeting,
     struct mm_verdict *verdict, const char *ics, size_t ics_len,

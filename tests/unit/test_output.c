@@ -1,3 +1,429 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Safe output: a committed file has exactly the bytes written and no
+ * temporary file stays behind; an aborted or failed one leaves nothing; each
+ * failure carries the diag code the command layer turns into 73 or 74.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "output.h"
 #include "tap.h"
-int main(void) { printf("1..0 # SKIP not written yet\n"); return 0; }
+
+static char *tmpdir;
+
+static int
+compare_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in DIR, sorted and joined with ' ' ("" when empty). */
+static char *
+list_dir(const char *dir)
+{
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	char *joined;
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL)
+		g_ptr_array_add(names, g_strdup(name));
+	if (d != NULL)
+		g_dir_close(d);
+	g_ptr_array_sort(names, compare_names);
+	g_ptr_array_add(names, NULL);
+	joined = g_strjoinv(" ", (char **)names->pdata);
+	g_ptr_array_free(names, TRUE);
+	return joined;
+}
+
+static char *
+fresh_dir(const char *name)
+{
+	char *dir = g_build_filename(tmpdir, name, NULL);
+
+	g_mkdir(dir, 0777);
+	return dir;
+}
+
+/*
+ * The descriptor this process holds on the temporary file of PATH, found
+ * through /proc, so a test can swap the device under it.
+ */
+static int
+temp_fd_of(const char *path)
+{
+	char *dir = g_path_get_dirname(path);
+	char *base = g_path_get_basename(path);
+	char *prefix = g_strdup_printf("%s/.%s.tmp-", dir, base);
+	GDir *d = g_dir_open("/proc/self/fd", 0, NULL);
+	const char *name;
+	int found = -1;
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		char *link = g_build_filename("/proc/self/fd", name, NULL);
+		char *target = g_file_read_link(link, NULL);
+
+		if (target != NULL && g_str_has_prefix(target, prefix))
+			found = atoi(name);
+		g_free(target);
+		g_free(link);
+	}
+	if (d != NULL)
+		g_dir_close(d);
+	g_free(prefix);
+	g_free(base);
+	g_free(dir);
+	return found;
+}
+
+static void
+test_commit(void)
+{
+	static const struct {
+		const char *name;
+		size_t big;             /* octets of 'x' written in one call */
+	} cases[] = {
+		{ "small file", 0 },
+		{ "file larger than the buffer", 200000 },
+		{ "chunk just over the buffer", 64 * 1024 + 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct mm_diag diag;
+		char *dir = fresh_dir("commit");
+		char *path = g_build_filename(dir, "status.json", NULL);
+		GString *want = g_string_new("{\r\n");
+		struct mm_outfile *file;
+		char *got = NULL, *names;
+		gsize got_len = 0;
+		struct stat st;
+		int rc;
+
+		mm_diag_init(&diag);
+		file = mm_outfile_open(path, &diag);
+		tap_ok(file != NULL, "%s: open", cases[i].name);
+		if (file == NULL)
+			continue;
+		mm_outfile_write(file, "{\r\n", 3, &diag);
+		if (cases[i].big > 0) {
+			char *x = g_malloc(cases[i].big);
+
+			memset(x, 'x', cases[i].big);
+			mm_outfile_write(file, x, cases[i].big, &diag);
+			g_string_append_len(want, x, (gssize)cases[i].big);
+			g_free(x);
+		}
+		mm_outfile_write(file, "}\n", 2, &diag);
+		g_string_append(want, "}\n");
+		names = list_dir(dir);
+		tap_ok(g_str_has_prefix(names, ".status.json.tmp-") &&
+		    strchr(names, ' ') == NULL,
+		    "%s: only a hidden temporary file before commit (%s)",
+		    cases[i].name, names);
+		g_free(names);
+		rc = mm_outfile_commit(file, &diag);
+		tap_ok(rc == 0, "%s: commit", cases[i].name);
+		g_file_get_contents(path, &got, &got_len, NULL);
+		tap_ok(got != NULL && got_len == want->len &&
+		    memcmp(got, want->str, want->len) == 0,
+		    "%s: exact contents", cases[i].name);
+		names = list_dir(dir);
+		tap_ok(g_strcmp0(names, "status.json") == 0,
+		    "%s: no temporary file left (%s)", cases[i].name, names);
+		g_free(names);
+		tap_ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644,
+		    "%s: mode 0666 & ~umask", cases[i].name);
+		g_unlink(path);
+		g_rmdir(dir);
+		g_free(got);
+		g_string_free(want, TRUE);
+		g_free(path);
+		g_free(dir);
+		mm_diag_release(&diag);
+	}
+}
+
+static void
+test_abort(void)
+{
+	char *dir = fresh_dir("abort");
+	char *path = g_build_filename(dir, "x.ics", NULL);
+	struct mm_outfile *file = mm_outfile_open(path, NULL);
+	char *names;
+
+	mm_outfile_write(file, "BEGIN:VCALENDAR\r\n", 17, NULL);
+	mm_outfile_abort(file);
+	mm_outfile_abort(NULL);
+	names = list_dir(dir);
+	tap_str(names, "", "abort leaves nothing");
+	g_free(names);
+	g_rmdir(dir);
+	g_free(path);
+	g_free(dir);
+}
+
+/* Opening where no file can be made is 73 and names the path. */
+static void
+test_cannot_create(void)
+{
+	char *dir = fresh_dir("cantcreat");
+	char *plain = g_build_filename(dir, "plain", NULL);
+	char *missing = g_build_filename(dir, "missing", "x.ics", NULL);
+	char *under_file = g_build_filename(plain, "x.ics", NULL);
+	const struct {
+		const char *name;
+		const char *path;
+	} cases[] = {
+		{ "missing folder", missing },
+		{ "folder is a file", under_file },
+		/* Not even root may create files in /proc. */
+		{ "unwritable folder", "/proc/meetmig-test.ics" },
+	};
+	size_t i;
+
+	g_file_set_contents(plain, "x", 1, NULL);
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct mm_diag diag;
+		struct mm_outfile *file;
+
+		mm_diag_init(&diag);
+		file = mm_outfile_open(cases[i].path, &diag);
+		tap_ok(file == NULL && diag.code == MM_DIAG_CANTCREAT &&
+		    diag.message != NULL &&
+		    g_str_has_prefix(diag.message, "cannot create ") &&
+		    strstr(diag.message, cases[i].path) != NULL,
+		    "%s: 73 naming the path (%s)", cases[i].name,
+		    diag.message ? diag.message : "no message");
+		mm_outfile_abort(file);
+		mm_diag_release(&diag);
+	}
+	g_unlink(plain);
+	g_rmdir(dir);
+	g_free(under_file);
+	g_free(missing);
+	g_free(plain);
+	g_free(dir);
+}
+
+/*
+ * A full device: the temporary file's descriptor is replaced with /dev/full,
+ * so every write fails with ENOSPC as on a full disk.  Whether the error
+ * shows at write (a large chunk) or at commit (a buffered one), it is 74,
+ * and nothing is left in the folder.
+ */
+static void
+test_full_device(void)
+{
+	static const struct {
+		const char *name;
+		size_t len;
+		bool fails_at_write;
+	} cases[] = {
+		{ "buffered write fails at commit", 10, false },
+		{ "large write fails at once", 100000, true },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct mm_diag diag;
+		char *dir = fresh_dir("full");
+		char *path = g_build_filename(dir, "0001-abc.eml", NULL);
+		struct mm_outfile *file;
+		char *data = g_malloc0(cases[i].len), *names;
+		int fd, full, wrc, crc;
+
+		mm_diag_init(&diag);
+		file = mm_outfile_open(path, &diag);
+		fd = temp_fd_of(path);
+		full = open("/dev/full", O_WRONLY);
+		tap_ok(file != NULL && fd >= 0 && full >= 0 && dup2(full, fd) == fd,
+		    "%s: temporary file put on /dev/full", cases[i].name);
+		if (full >= 0)
+			close(full);
+		wrc = mm_outfile_write(file, data, cases[i].len, &diag);
+		tap_ok((wrc == -1) == cases[i].fails_at_write,
+		    "%s: write returns %d", cases[i].name, wrc);
+		crc = mm_outfile_commit(file, &diag);
+		tap_ok(crc == -1 && diag.code == MM_DIAG_IOERR &&
+		    diag.message != NULL && strstr(diag.message, path) != NULL &&
+		    strstr(diag.message, g_strerror(ENOSPC)) != NULL,
+		    "%s: commit is 74 naming path and reason (%s)", cases[i].name,
+		    diag.message ? diag.message : "no message");
+		names = list_dir(dir);
+		tap_str(names, "", "nothing left on a full device");
+		g_free(names);
+		g_rmdir(dir);
+		g_free(data);
+		g_free(path);
+		g_free(dir);
+		mm_diag_release(&diag);
+	}
+}
+
+static void
+test_files_and_folders(void)
+{
+	struct mm_diag diag;
+	char *dir = fresh_dir("tree");
+	char *deep = g_build_filename(dir, "a", "b", "updates", NULL);
+	char *file = g_build_filename(deep, "1.ics", NULL);
+	char *moved = g_build_filename(deep, "2.ics", NULL);
+	char *under_file = g_build_filename(file, "sub", NULL);
+	char *got = NULL;
+	int rc;
+
+	mm_diag_init(&diag);
+	tap_ok(mm_output_mkdirs(deep, &diag) == 0 && g_file_test(deep,
+	    G_FILE_TEST_IS_DIR), "mkdirs creates parents");
+	tap_ok(mm_output_mkdirs(deep, &diag) == 0, "mkdirs on an existing folder");
+	rc = mm_output_write_file(file, "abc", 3, &diag);
+	g_file_get_contents(file, &got, NULL, NULL);
+	tap_ok(rc == 0 && g_strcmp0(got, "abc") == 0, "write_file");
+	g_free(got);
+	got = NULL;
+	rc = mm_output_mkdirs(under_file, &diag);
+	tap_ok(rc == -1 && diag.code == MM_DIAG_CANTCREAT &&
+	    g_str_has_prefix(diag.message, "cannot create ") &&
+	    strstr(diag.message, under_file) != NULL,
+	    "mkdirs under a file is 73 (%s)", diag.message);
+	mm_diag_clear(&diag);
+	rc = mm_output_rename(file, moved, &diag);
+	g_file_get_contents(moved, &got, NULL, NULL);
+	tap_ok(rc == 0 && g_strcmp0(got, "abc") == 0 &&
+	    !g_file_test(file, G_FILE_TEST_EXISTS), "rename");
+	g_free(got);
+	rc = mm_output_rename(file, moved, &diag);
+	tap_ok(rc == -1 && diag.code == MM_DIAG_IOERR &&
+	    g_str_has_prefix(diag.message, "cannot rename "),
+	    "rename of a missing file is 74 (%s)", diag.message);
+	rc = mm_output_write_file(under_file, "x", 1, &diag);
+	tap_ok(rc == -1 && diag.code == MM_DIAG_CANTCREAT,
+	    "write_file where no file can be made is 73");
+	g_unlink(moved);
+	g_rmdir(deep);
+	*strrchr(deep, G_DIR_SEPARATOR) = '\0';
+	g_rmdir(deep);
+	*strrchr(deep, G_DIR_SEPARATOR) = '\0';
+	g_rmdir(deep);
+	g_rmdir(dir);
+	g_free(under_file);
+	g_free(moved);
+	g_free(file);
+	g_free(deep);
+	g_free(dir);
+	mm_diag_release(&diag);
+}
+
+static void
+test_safe_name(void)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} cases[] = {
+		{ "ashaw@contoso.com", "ashaw@contoso.com" },
+		{ "AShaw@Contoso.COM", "ashaw@contoso.com" },
+		{ "sip:ashaw@contoso.com", "sip_ashaw@contoso.com" },
+		{ "CONTOSO\\ashaw", "contoso_ashaw" },
+		{ "../../etc/passwd", "_._.._etc_passwd" },
+		{ "..", "_." },
+		{ ".", "_" },
+		{ "", "_" },
+		{ NULL, "_" },
+		{ ".hidden", "_hidden" },
+		{ "a b\tc\r\nd", "a_b_c__d" },
+		{ "\xe5\xbc\xa0\xe4\xbc\x9f@contoso.cn", "__@contoso.cn" },
+		{ "Ana Mar\xc3\xad" "a", "ana_mar_a" },
+		{ "CN=Ana,OU=Users,DC=contoso", "cn_ana_ou_users_dc_contoso" },
+	};
+	char *long_text, *got, *hash;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *shown = g_strescape(cases[i].text ? cases[i].text :
+		    "(null)", NULL);
+		char *name = g_strdup_printf("safe name of \"%s\"", shown);
+
+		got = mm_output_safe_name(cases[i].text);
+		tap_str(got, cases[i].want, name);
+		g_free(got);
+		g_free(name);
+		g_free(shown);
+	}
+	long_text = g_strnfill(300, 'a');
+	got = mm_output_safe_name(long_text);
+	hash = mm_output_hash_id(long_text, NULL);
+	tap_ok(strlen(got) == 200 && g_str_has_suffix(got, hash) &&
+	    got[186] == 'a' && got[187] == '-',
+	    "a long name is cut and keeps a hash (%s)", got);
+	g_free(hash);
+	g_free(got);
+	g_free(long_text);
+}
+
+static void
+test_hash_id(void)
+{
+	/* Expected values: sha256sum of the same octets, first 12 digits. */
+	static const struct {
+		const char *uid;
+		const char *rid;
+		const char *want;
+	} cases[] = {
+		{ "040000008200E00074C5B7101A82E008", NULL, "1f9af35b6b11" },
+		{ "040000008200E00074C5B7101A82E008", "20261201T090000Z",
+		  "b955d67c9d8b" },
+		{ "", NULL, "e3b0c44298fc" },
+		{ NULL, NULL, "e3b0c44298fc" },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *got = mm_output_hash_id(cases[i].uid, cases[i].rid);
+		char *name = g_strdup_printf("hash id of %s%s%s",
+		    cases[i].uid ? cases[i].uid : "(null)",
+		    cases[i].rid ? " + " : "", cases[i].rid ? cases[i].rid : "");
+
+		tap_str(got, cases[i].want, name);
+		g_free(name);
+		g_free(got);
+	}
+}
+
+int
+main(void)
+{
+	GError *error = NULL;
+
+	umask(022);
+	tmpdir = g_dir_make_tmp("meetmig-output-XXXXXX", &error);
+	if (tmpdir == NULL) {
+		printf("Bail out! cannot make a temporary folder: %s\n",
+		    error->message);
+		return 1;
+	}
+	test_commit();
+	test_abort();
+	test_cannot_create();
+	test_full_device();
+	test_files_and_folders();
+	test_safe_name();
+	test_hash_id();
+	g_rmdir(tmpdir);
+	g_free(tmpdir);
+	return tap_done();
+}
