@@ -7,10 +7,72 @@
 #ifndef MM_CMD_H
 #define MM_CMD_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "migrate.h"
+
 int mm_cmd_migrate(int argc, char **argv);
 int mm_cmd_plan(int argc, char **argv);
 int mm_cmd_enqueue(int argc, char **argv);
 int mm_cmd_run(int argc, char **argv);
 int mm_cmd_status(int argc, char **argv);
+
+/*
+ * The options migrate, plan and enqueue share (DESIGN.md "Commands"), as
+ * GLib parses them, and their conversion into a request.
+ */
+struct mm_cmd_common {
+	char *identity;
+	char *directory;
+	char *source_type;
+	char *target_type;
+	char *coordinates;
+	char *output;
+	char *now;
+	int max_attendees;
+	char *formats;
+	char *store;
+	gboolean no_store;
+	gboolean include_pasted;
+	char *language;
+	char *sender;
+	gboolean quiet;
+	char **mailboxes;       /* G_OPTION_REMAINING */
+};
+
+enum {
+	MM_CMD_WITH_OUTPUT = 1 << 0,    /* --format, --sender, --quiet */
+	MM_CMD_WITH_STORE = 1 << 1,     /* --store, --no-store */
+};
+
+/*
+ * Adds the shared options to CONTEXT's main group; WHICH is a set of
+ * MM_CMD_WITH_* bits.  COMMON must outlive the context.
+ */
+void mm_cmd_common_add(GOptionContext *context, struct mm_cmd_common *common,
+    unsigned which);
+void mm_cmd_common_release(struct mm_cmd_common *common);
+
+/*
+ * Fills REQ from COMMON (strings borrowed from COMMON).  Returns 0, or prints
+ * "meetmig: MESSAGE" and returns 64.
+ */
+int mm_cmd_common_request(const struct mm_cmd_common *common,
+    struct mm_migrate_request *req);
+
+/* Parses an ISO 8601 time ("2026-11-21T09:00:00Z"); -1 if it is not one. */
+int mm_cmd_parse_time(const char *text, int64_t *out);
+
+/* Prints "meetmig: MESSAGE" on stderr. */
+void mm_cmd_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/*
+ * Parses ARGV with CONTEXT.  Returns 0, or prints the error and a hint and
+ * returns 64.
+ */
+int mm_cmd_parse(GOptionContext *context, int *argc, char ***argv);
 
 #endif

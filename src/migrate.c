@@ -1,3 +1,611 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* placeholder: being written */
+/*
+ * The pipeline of one request: mailbox files in, OUT/<user>/ out.  It strings
+ * the stages together in the order of DESIGN.md's data flow and owns the
+ * output folder's life: update files are written complete under hidden
+ * names as meetings stream by, then numbered by first start time and renamed
+ * into place once the whole mailbox has been read.  A run error removes what
+ * this run wrote and leaves an earlier run's output as it was.  It never
+ * prints: the command layer does, through the on_meeting callback and the
+ * stats.
+ */
 #include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "block.h"
+#include "coords.h"
+#include "identity.h"
+#include "migrate.h"
+#include "output.h"
+#include "read_ics.h"
+#include "report.h"
+#include "rewrite.h"
+#include "select.h"
+#include "write_itip.h"
+#include "write_mime.h"
+
+/* A migrated meeting waiting for its number. */
+struct pending_update {
+	int64_t first_start;
+	char *id;               /* 12 hex digits */
+	long report_index;
+	bool has_ics;
+	bool has_eml;
+};
+
+struct run {
+	const struct mm_migrate_request *req;
+	struct mm_migrate_stats *stats;
+	struct mm_identity identity;
+	struct mm_directory *directory;
+	struct mm_coords *coords;
+	struct mm_block_engine *engine;
+	struct mm_report *report;
+	char *updates_dir;
+	GArray *pending;        /* of struct pending_update */
+	GHashTable *ids;        /* ids used so far, to disambiguate */
+	/* calendar.ics: events spooled, VTIMEZONEs collected by TZID */
+	FILE *calendar_events;
+	GString *calendar_zones;
+	GHashTable *calendar_tzids;
+	unsigned updated_events;
+};
+
+void
+mm_migrate_stats_release(struct mm_migrate_stats *stats)
+{
+	if (stats == NULL)
+		return;
+	g_free(stats->user_dir);
+	g_free(stats->state);
+	g_free(stats->last_message);
+	memset(stats, 0, sizeof *stats);
+}
+
+const char *
+mm_migrate_type_name(unsigned source_types, enum mm_target_kind target)
+{
+	if (target == MM_TARGET_CURRENT)
+		return "ToSameType";
+	if (source_types == MM_SOURCE_SFB)
+		return "SfbToTeams";
+	if (source_types == MM_SOURCE_TEAMS)
+		return "TeamsToTeams";
+	return "AllToTeams";
+}
+
+/*
+ * A name-based UUID (RFC 4122 section 4.3, version 5 layout over SHA-1) of
+ * the request, so that a run with --now gives the same CorrelationId.
+ */
+static char *
+correlation_id(const struct mm_migrate_request *req)
+{
+	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA1);
+	guint8 digest[20];
+	gsize len = sizeof digest;
+	char *now = g_strdup_printf("%" G_GINT64_FORMAT, req->now);
+
+	if (!req->now_given) {
+		char *random = g_uuid_string_random();
+
+		g_checksum_update(sum, (const guchar *)random, -1);
+		g_free(random);
+	}
+	g_checksum_update(sum, (const guchar *)"meetmig\n", -1);
+	g_checksum_update(sum, (const guchar *)req->identity, -1);
+	for (size_t i = 0; req->mailboxes[i] != NULL; i++) {
+		g_checksum_update(sum, (const guchar *)"\n", 1);
+		g_checksum_update(sum, (const guchar *)req->mailboxes[i], -1);
+	}
+	g_checksum_update(sum, (const guchar *)"\n", 1);
+	g_checksum_update(sum, (const guchar *)now, -1);
+	g_checksum_get_digest(sum, digest, &len);
+	g_checksum_free(sum);
+	g_free(now);
+	digest[6] = (guint8)((digest[6] & 0x0f) | 0x50);
+	digest[8] = (guint8)((digest[8] & 0x3f) | 0x80);
+	return g_strdup_printf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", digest[0], digest[1], digest[2],
+	    digest[3], digest[4], digest[5], digest[6], digest[7], digest[8],
+	    digest[9], digest[10], digest[11], digest[12], digest[13],
+	    digest[14], digest[15]);
+}
+
+static char *
+hidden_path(const struct run *run, const char *id, const char *ext)
+{
+	return g_strdup_printf("%s/.%s.%s.part", run->updates_dir, id, ext);
+}
+
+static char *
+final_name(unsigned number, const char *id, const char *ext)
+{
+	return g_strdup_printf("updates/%04u-%s.%s", number, id, ext);
+}
+
+/* A file name id for the meeting, unique within this run. */
+static char *
+meeting_id(struct run *run, const struct mm_meeting *m)
+{
+	const char *rid = m->has_master || m->event_count == 0 ?
+	    NULL : m->events[0]->recurrence_id;
+	char *id = mm_output_hash_id(m->uid ? m->uid : "", rid);
+
+	/*
+	 * The same UID read twice as separate meetings (non-adjacent in the
+	 * file) would collide: number the later ones.
+	 */
+	for (unsigned n = 2; g_hash_table_contains(run->ids, id); n++) {
+		char *base = mm_output_hash_id(m->uid ? m->uid : "", rid);
+
+		g_free(id);
+		id = g_strdup_printf("%s-%u", base, n);
+		g_free(base);
+	}
+	g_hash_table_add(run->ids, g_strdup(id));
+	return id;
+}
+
+/* Writes the update files of one migrated meeting under hidden names. */
+static int
+write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
+    long report_index, struct mm_diag *diag)
+{
+	const struct mm_migrate_request *req = run->req;
+	struct pending_update up = { 0 };
+	GString *ics = g_string_new(NULL);
+	GString *eml = NULL;
+	char *path = NULL;
+	int rc = -1;
+
+	up.first_start = v->has_start ? v->first_start : INT64_MAX;
+	up.id = meeting_id(run, m);
+	up.report_index = report_index;
+	mm_write_itip_request(ics, m, v->event_selected);
+
+	if (req->formats & MM_FORMAT_ICS) {
+		path = hidden_path(run, up.id, "ics");
+		if (mm_output_write_file(path, ics->str, ics->len, diag) < 0)
+			goto out;
+		g_free(path);
+		path = NULL;
+		up.has_ics = true;
+	}
+	if (req->formats & MM_FORMAT_EML) {
+		struct mm_mime_options mopt = { .now = req->now, .sender = req->sender };
+		int r;
+
+		eml = g_string_new(NULL);
+		r = mm_write_mime(eml, m, v, ics->str, ics->len, &mopt, diag);
+		if (r < 0)
+			goto out;
+		if (r == 0) {
+			path = hidden_path(run, up.id, "eml");
+			if (mm_output_write_file(path, eml->str, eml->len, diag) < 0)
+				goto out;
+			up.has_eml = true;
+			run->stats->invites++;
+		}
+	}
+
+	/* The organizer's own copy, for calendar.ics. */
+	{
+		GString *events = g_string_new(NULL);
+
+		mm_write_itip_timezones(run->calendar_zones, m, v->event_selected,
+		    run->calendar_tzids);
+		mm_write_itip_events(events, m, v->event_selected);
+		if (fwrite(events->str, 1, events->len, run->calendar_events) !=
+		    events->len) {
+			g_string_free(events, TRUE);
+			mm_diag_set(diag, MM_DIAG_IOERR,
+			    "cannot write calendar spool: %s", g_strerror(errno));
+			goto out;
+		}
+		g_string_free(events, TRUE);
+	}
+	run->updated_events++;
+	g_array_append_val(run->pending, up);
+	up.id = NULL;
+	rc = 0;
+out:
+	g_free(up.id);
+	g_free(path);
+	g_string_free(ics, TRUE);
+	if (eml != NULL)
+		g_string_free(eml, TRUE);
+	return rc;
+}
+
+static void
+count_verdict(struct mm_migrate_stats *stats, const struct mm_verdict *v)
+{
+	switch (v->result) {
+	case MM_RESULT_UPDATED:
+		stats->selected++;
+		stats->succeeded++;
+		break;
+	case MM_RESULT_FAILED:
+		stats->selected++;
+		stats->failed++;
+		break;
+	case MM_RESULT_SKIPPED:
+		stats->skipped++;
+		break;
+	}
+}
+
+static int
+process_meeting(struct run *run, struct mm_meeting *m, struct mm_diag *diag)
+{
+	const struct mm_migrate_request *req = run->req;
+	struct mm_select_options sopt = {
+		.identity = &run->identity,
+		.now = req->now,
+		.source_types = req->source_types,
+		.max_attendees = req->max_attendees,
+		.include_pasted = req->include_pasted,
+	};
+	struct mm_rewrite_options ropt = {
+		.target = req->target,
+		.coords = run->coords,
+		.user = run->identity.upn ? run->identity.upn : run->identity.given,
+		.language = req->language,
+		.now = req->now,
+	};
+	struct mm_verdict v;
+	long index = -1;
+	int rc = -1;
+
+	mm_verdict_init(&v);
+	run->stats->meetings++;
+	if (mm_select_meeting(run->engine, m, &sopt, &v, diag) < 0)
+		goto out;
+	if (mm_rewrite_meeting(m, &v, &ropt, diag) < 0)
+		goto out;
+	count_verdict(run->stats, &v);
+	if (v.result == MM_RESULT_FAILED && run->stats->last_message == NULL)
+		run->stats->last_message = g_strdup_printf("%s: %s%s%s",
+		    m->uid ? m->uid : "(no UID)", mm_reason_name(v.reason),
+		    v.message ? ": " : "", v.message ? v.message : "");
+	if (req->on_meeting != NULL)
+		req->on_meeting(req->on_meeting_data, m, &v);
+	if (req->plan_only) {
+		rc = 0;
+		goto out;
+	}
+	index = mm_report_add(run->report, m, &v, diag);
+	if (index < 0)
+		goto out;
+	if (v.result == MM_RESULT_UPDATED &&
+	    write_updates(run, m, &v, index, diag) < 0)
+		goto out;
+	rc = 0;
+out:
+	mm_verdict_release(&v);
+	return rc;
+}
+
+static int
+compare_pending(gconstpointer a, gconstpointer b)
+{
+	const struct pending_update *x = a, *y = b;
+
+	if (x->first_start != y->first_start)
+		return x->first_start < y->first_start ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/*
+ * Removes an earlier run's numbered update files, which this run's numbering
+ * replaces.  Only names of meetmig's own shape are touched.
+ */
+static void
+remove_old_updates(const char *updates_dir)
+{
+	DIR *dir = opendir(updates_dir);
+	struct dirent *d;
+
+	if (dir == NULL)
+		return;
+	while ((d = readdir(dir)) != NULL) {
+		if (g_regex_match_simple("^[0-9]{4,}-[0-9a-f]{12}(-[0-9]+)?"
+		    "\\.(ics|eml|ews\\.xml)$", d->d_name, 0, 0)) {
+			char *path = g_build_filename(updates_dir, d->d_name, NULL);
+
+			unlink(path);
+			g_free(path);
+		}
+	}
+	closedir(dir);
+}
+
+/*
+ * Removes the hidden files a killed run may have left in DIR: our own
+ * ".<id>.<ext>.part" updates and the ".<name>.tmp-XXXXXX" files of
+ * mm_outfile_open().  A new run rewrites everything they held.
+ */
+static void
+remove_stale(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] != '.' || strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0)
+			continue;
+		if (g_str_has_suffix(e->d_name, ".part") ||
+		    strstr(e->d_name, ".tmp-") != NULL) {
+			char *path = g_build_filename(dir, e->d_name, NULL);
+
+			unlink(path);
+			g_free(path);
+		}
+	}
+	closedir(d);
+}
+
+/* Removes this run's hidden update files (after a run error). */
+static void
+remove_pending(struct run *run)
+{
+	for (guint i = 0; i < run->pending->len; i++) {
+		struct pending_update *up =
+		    &g_array_index(run->pending, struct pending_update, i);
+		static const char *const exts[] = { "ics", "eml" };
+
+		for (size_t k = 0; k < G_N_ELEMENTS(exts); k++) {
+			char *path = hidden_path(run, up->id, exts[k]);
+
+			unlink(path);
+			g_free(path);
+		}
+	}
+}
+
+/* Numbers the updates by first start time and renames them into place. */
+static int
+publish_updates(struct run *run, struct mm_diag *diag)
+{
+	g_array_sort(run->pending, compare_pending);
+	remove_old_updates(run->updates_dir);
+	for (guint i = 0; i < run->pending->len; i++) {
+		struct pending_update *up =
+		    &g_array_index(run->pending, struct pending_update, i);
+		const char *outputs[3] = { NULL, NULL, NULL };
+		char *names[2] = { NULL, NULL };
+		size_t n = 0;
+		int rc = 0;
+		static const char *const exts[] = { "ics", "eml" };
+		bool has[2];
+
+		has[0] = up->has_ics;
+		has[1] = up->has_eml;
+		for (size_t k = 0; k < 2 && rc == 0; k++) {
+			char *from, *to;
+
+			if (!has[k])
+				continue;
+			names[n] = final_name(i + 1, up->id, exts[k]);
+			from = hidden_path(run, up->id, exts[k]);
+			to = g_strdup_printf("%s/%s", run->stats->user_dir, names[n]);
+			rc = mm_output_rename(from, to, diag);
+			g_free(from);
+			g_free(to);
+			outputs[n] = names[n];
+			n++;
+		}
+		mm_report_set_outputs(run->report, up->report_index, outputs);
+		for (size_t k = 0; k < n; k++)
+			g_free(names[k]);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+write_calendar(struct run *run, struct mm_diag *diag)
+{
+	char *path = g_build_filename(run->stats->user_dir, "calendar.ics", NULL);
+	struct mm_outfile *file = NULL;
+	GString *head = g_string_new(NULL);
+	GString *tail = g_string_new(NULL);
+	char buf[65536];
+	size_t n;
+	int rc = -1;
+
+	if (run->updated_events == 0) {
+		/* Nothing updated: an earlier run's calendar.ics would mislead. */
+		unlink(path);
+		rc = 0;
+		goto out;
+	}
+	mm_write_itip_begin(head, NULL);
+	g_string_append_len(head, run->calendar_zones->str,
+	    (gssize)run->calendar_zones->len);
+	mm_write_itip_end(tail);
+	file = mm_outfile_open(path, diag);
+	if (file == NULL)
+		goto out;
+	if (mm_outfile_write(file, head->str, head->len, diag) < 0)
+		goto out;
+	rewind(run->calendar_events);
+	while ((n = fread(buf, 1, sizeof buf, run->calendar_events)) > 0)
+		if (mm_outfile_write(file, buf, n, diag) < 0)
+			goto out;
+	if (ferror(run->calendar_events)) {
+		mm_diag_set(diag, MM_DIAG_IOERR, "cannot read calendar spool: %s",
+		    g_strerror(errno));
+		goto out;
+	}
+	if (mm_outfile_write(file, tail->str, tail->len, diag) < 0)
+		goto out;
+	rc = mm_outfile_commit(file, diag);
+	file = NULL;
+out:
+	mm_outfile_abort(file);
+	g_free(path);
+	g_string_free(head, TRUE);
+	g_string_free(tail, TRUE);
+	return rc;
+}
+
+static int
+read_mailbox(struct run *run, const char *path, struct mm_diag *diag)
+{
+	struct mm_read_ics *reader;
+	struct mm_meeting *m = NULL;
+	int r, rc = -1;
+
+	reader = mm_read_ics_open(path, NULL, diag);
+	if (reader == NULL)
+		return -1;
+	while ((r = mm_read_ics_next(reader, &m, diag)) > 0) {
+		r = process_meeting(run, m, diag);
+		mm_meeting_free(m);
+		m = NULL;
+		if (r < 0)
+			goto out;
+	}
+	if (r < 0)
+		goto out;
+	rc = 0;
+out:
+	{
+		const char *const *warnings = mm_read_ics_warnings(reader);
+
+		for (size_t i = 0; warnings != NULL && warnings[i] != NULL; i++) {
+			if (run->stats->last_message == NULL)
+				run->stats->last_message = g_strdup(warnings[i]);
+		}
+	}
+	mm_read_ics_close(reader);
+	return rc;
+}
+
+static int
+setup(struct run *run, struct mm_diag *diag)
+{
+	const struct mm_migrate_request *req = run->req;
+
+	if (req->directory != NULL) {
+		run->directory = mm_directory_load(req->directory, diag);
+		if (run->directory == NULL)
+			return -1;
+	}
+	if (mm_identity_resolve(req->identity, run->directory, &run->identity,
+	    diag) < 0)
+		return -1;
+	run->coords = mm_coords_load(req->coordinates, diag);
+	if (run->coords == NULL)
+		return -1;
+	run->engine = mm_block_engine_new(diag);
+	if (run->engine == NULL)
+		return -1;
+	run->stats->user_dir = g_build_filename(req->output, run->identity.key,
+	    NULL);
+	if (req->plan_only)
+		return 0;
+
+	/*
+	 * Every input is opened before anything is created, so that a missing
+	 * or unreadable mailbox (66) leaves no output folder behind.
+	 */
+	for (size_t i = 0; req->mailboxes[i] != NULL; i++) {
+		if (access(req->mailboxes[i], R_OK) != 0)
+			return mm_diag_set(diag, MM_DIAG_NOINPUT, "cannot open %s: %s",
+			    req->mailboxes[i], g_strerror(errno));
+	}
+	run->updates_dir = g_build_filename(run->stats->user_dir, "updates", NULL);
+	if (mm_output_mkdirs(run->updates_dir, diag) < 0)
+		return -1;
+	remove_stale(run->stats->user_dir);
+	remove_stale(run->updates_dir);
+	run->report = mm_report_new(run->stats->user_dir, diag);
+	if (run->report == NULL)
+		return -1;
+	run->calendar_events = tmpfile();
+	if (run->calendar_events == NULL)
+		return mm_diag_set(diag, MM_DIAG_CANTCREAT,
+		    "cannot create a temporary file: %s", g_strerror(errno));
+	return 0;
+}
+
+int
+mm_migrate_user(const struct mm_migrate_request *req,
+    struct mm_migrate_stats *stats, struct mm_diag *diag)
+{
+	struct run run = { 0 };
+	struct mm_report_info info = { 0 };
+	char *cid = NULL;
+	int rc = -1;
+
+	memset(stats, 0, sizeof *stats);
+	run.req = req;
+	run.stats = stats;
+	run.pending = g_array_new(FALSE, TRUE, sizeof(struct pending_update));
+	run.ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	run.calendar_zones = g_string_new(NULL);
+	run.calendar_tzids = g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, NULL);
+
+	if (setup(&run, diag) < 0)
+		goto out;
+	for (size_t i = 0; req->mailboxes[i] != NULL; i++) {
+		if (read_mailbox(&run, req->mailboxes[i], diag) < 0)
+			goto out;
+	}
+	stats->state = g_strdup(stats->failed > 0 ? "Failed" : "Succeeded");
+	if (req->plan_only) {
+		rc = 0;
+		goto out;
+	}
+	if (publish_updates(&run, diag) < 0)
+		goto out;
+	if (write_calendar(&run, diag) < 0)
+		goto out;
+
+	cid = req->correlation_id ? g_strdup(req->correlation_id) :
+	    correlation_id(req);
+	info.correlation_id = cid;
+	info.create_date = req->now;
+	info.modified_date = req->now;
+	info.user_id = run.identity.user_id;
+	info.upn = run.identity.upn ? run.identity.upn : run.identity.given;
+	info.migration_type = mm_migrate_type_name(req->source_types, req->target);
+	info.retry_count = req->retry_count;
+	if (mm_report_finish(run.report, &info, stats->user_dir,
+	    stats->last_message, diag) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0 && run.updates_dir != NULL)
+		remove_pending(&run);
+	for (guint i = 0; i < run.pending->len; i++)
+		g_free(g_array_index(run.pending, struct pending_update, i).id);
+	g_array_free(run.pending, TRUE);
+	g_hash_table_destroy(run.ids);
+	g_string_free(run.calendar_zones, TRUE);
+	g_hash_table_destroy(run.calendar_tzids);
+	if (run.calendar_events != NULL)
+		fclose(run.calendar_events);
+	mm_report_free(run.report);
+	mm_block_engine_free(run.engine);
+	mm_coords_free(run.coords);
+	mm_identity_release(&run.identity);
+	mm_directory_free(run.directory);
+	g_free(run.updates_dir);
+	g_free(cid);
+	return rc;
+}

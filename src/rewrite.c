@@ -1,3 +1,278 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* placeholder: being written */
+/*
+ * The rewrite owns the change made to a selected meeting: the new block in
+ * each body of each event the update covers, the properties that describe
+ * the online meeting, SEQUENCE and DTSTAMP.  It splices the new block into the
+ * escaped value at the raw offsets the selection mapped, and escapes only the
+ * new block, so that every octet outside the block stays as it was read
+ * (DESIGN.md "Replacement").  It never reads input files or writes output.
+ */
 #include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "contentline.h"
+#include "rewrite.h"
+#include "template.h"
+
+/* The first complete block among the bodies of event EVENT, or NULL. */
+static const struct mm_block *
+event_block(const struct mm_verdict *v, size_t event)
+{
+	for (size_t i = 0; i < v->body_count; i++) {
+		const struct mm_body *b = &v->bodies[i];
+
+		if (b->event == event && b->found == MM_BLOCK_FOUND)
+			return &b->block;
+	}
+	return NULL;
+}
+
+/* Whether BODY's block is already exactly RENDERED. */
+static bool
+block_equals(const struct mm_body *body, const char *rendered)
+{
+	size_t old_len = body->block.end - body->block.start;
+
+	return strlen(rendered) == old_len &&
+	    memcmp(body->text + body->block.start, rendered, old_len) == 0;
+}
+
+/*
+ * The new raw (escaped) value of BODY's property: the raw octets before and
+ * after the block unchanged, the rendered block escaped in between.
+ */
+static GString *
+splice_raw(const struct mm_event *ev, const struct mm_body *body,
+    const char *rendered)
+{
+	const struct mm_prop *p = &ev->props[body->prop];
+	const char *raw = p->line + p->value_off;
+	size_t raw_len = p->len - p->value_off;
+	size_t raw_start = body->raw_map[body->block.start];
+	size_t raw_end = body->raw_map[body->block.end];
+	GString *value = g_string_sized_new(raw_len + strlen(rendered));
+
+	g_string_append_len(value, raw, (gssize)raw_start);
+	mm_text_escape(value, rendered, strlen(rendered));
+	g_string_append_len(value, raw + raw_end, (gssize)(raw_len - raw_end));
+	return value;
+}
+
+/* SEQUENCE + 1 (absent means 0), X-MICROSOFT-CDO-APPT-SEQUENCE in step. */
+static void
+step_sequence(struct mm_event *ev, char **evidence)
+{
+	long long sequence = 0;
+	int i = mm_event_find(ev, "SEQUENCE");
+	char line[64];
+
+	if (i >= 0) {
+		const struct mm_prop *p = &ev->props[i];
+
+		sequence = strtoll(p->line + p->value_off, NULL, 10);
+		if (sequence < 0)
+			sequence = 0;
+	}
+	sequence++;
+	g_snprintf(line, sizeof line, "SEQUENCE:%lld", sequence);
+	mm_event_put_line(ev, "SEQUENCE", line);
+	if (mm_event_find(ev, "X-MICROSOFT-CDO-APPT-SEQUENCE") >= 0) {
+		g_snprintf(line, sizeof line, "X-MICROSOFT-CDO-APPT-SEQUENCE:%lld",
+		    sequence);
+		mm_event_put_line(ev, "X-MICROSOFT-CDO-APPT-SEQUENCE", line);
+	}
+	if (evidence != NULL && *evidence == NULL)
+		*evidence = g_strdup_printf("SEQUENCE %lld", sequence);
+}
+
+static void
+put_dtstamp(struct mm_event *ev, int64_t now)
+{
+	GDateTime *t = g_date_time_new_from_unix_utc(now);
+	char *stamp = g_date_time_format(t, "DTSTAMP:%Y%m%dT%H%M%SZ");
+
+	mm_event_put_line(ev, "DTSTAMP", stamp);
+	g_free(stamp);
+	g_date_time_unref(t);
+}
+
+/*
+ * Replaces the value of property NAME, when the event has it, by VALUE
+ * escaped as TEXT.  The X-MICROSOFT-* properties are X- properties, which
+ * RFC 5545 section 3.8.8.2 types as TEXT by default; Exchange escapes them so.
+ */
+static void
+set_text_property(struct mm_event *ev, const char *name, const char *value)
+{
+	int i = mm_event_find(ev, name);
+	GString *escaped;
+
+	if (i < 0 || value == NULL)
+		return;
+	escaped = g_string_new(NULL);
+	mm_text_escape(escaped, value, strlen(value));
+	mm_event_set_value(ev, (size_t)i, escaped->str, escaped->len);
+	g_string_free(escaped, TRUE);
+}
+
+/*
+ * Makes the properties that clients read before the body agree with the new
+ * block, or they keep showing the old Join button (reference/meeting-blocks.md
+ * section 2.1).  Skype-only properties go when the target is Teams.
+ */
+static void
+align_properties(struct mm_event *ev, const struct mm_target *target)
+{
+	static const char *const skype_only[] = {
+		"X-MICROSOFT-ONLINEMEETINGCONFLINK",
+		"X-MICROSOFT-ONLINEMEETINGEXTERNALLINK",
+		"X-MICROSOFT-ONLINEMEETINGINTERNALLINK",
+		"X-MICROSOFT-ONLINEMEETINGCONFERENCEID",
+		"X-MICROSOFT-ONLINEMEETINGTOLLNUMBER",
+	};
+	int i;
+
+	if (target->type == MM_BLOCK_TEAMS) {
+		set_text_property(ev, "X-MICROSOFT-SKYPETEAMSMEETINGURL",
+		    target->join_url);
+		for (size_t k = 0; k < G_N_ELEMENTS(skype_only); k++)
+			while ((i = mm_event_find(ev, skype_only[k])) >= 0)
+				mm_event_remove(ev, (size_t)i);
+	} else {
+		set_text_property(ev, "X-MICROSOFT-ONLINEMEETINGEXTERNALLINK",
+		    target->join_url);
+		set_text_property(ev, "X-MICROSOFT-ONLINEMEETINGCONFERENCEID",
+		    target->conference_id);
+		set_text_property(ev, "X-MICROSOFT-ONLINEMEETINGTOLLNUMBER",
+		    target->toll_number);
+	}
+}
+
+int
+mm_rewrite_meeting(struct mm_meeting *meeting, struct mm_verdict *verdict,
+    const struct mm_rewrite_options *opt, struct mm_diag *diag)
+{
+	struct mm_target *targets = NULL;
+	char **rendered = NULL;
+	const char *language = opt->language;
+	const char *language_used = NULL;
+	size_t changed = 0, unchanged = 0;
+	char *sequence_evidence = NULL;
+	int rc = -1;
+
+	if (verdict->result != MM_RESULT_UPDATED)
+		return 0;
+	if (language == NULL)
+		language = mm_coords_language(opt->coords);
+
+	targets = g_new0(struct mm_target, meeting->event_count);
+	rendered = g_new0(char *, verdict->body_count);
+
+	/*
+	 * Resolve each covered event's target from its own block: a Teams
+	 * exception may have its own join link (keyed by RECURRENCE-ID).
+	 */
+	for (size_t e = 0; e < meeting->event_count; e++) {
+		const struct mm_block *old;
+		enum mm_block_type type;
+		int r;
+
+		if (!verdict->event_selected[e])
+			continue;
+		old = event_block(verdict, e);
+		if (old == NULL)
+			continue;
+		type = opt->target == MM_TARGET_TEAMS ? MM_BLOCK_TEAMS : old->type;
+		r = mm_coords_resolve(opt->coords, opt->user,
+		    meeting->organizer.address, meeting->uid,
+		    meeting->events[e]->recurrence_id, type, old, &targets[e], diag);
+		if (r < 0) {
+			mm_verdict_set(verdict, MM_RESULT_FAILED, MM_REASON_NO_COORDINATES,
+			    "%s", diag->message);
+			mm_diag_clear(diag);
+			rc = 0;
+			goto out;
+		}
+		if (r == MM_COORDS_MISSING) {
+			const char *rid = meeting->events[e]->recurrence_id;
+
+			mm_verdict_set(verdict, MM_RESULT_FAILED, MM_REASON_NO_COORDINATES,
+			    "no Teams join link for UID %s%s%s in the links file",
+			    meeting->uid ? meeting->uid : "(none)",
+			    rid ? " RECURRENCE-ID " : "", rid ? rid : "");
+			rc = 0;
+			goto out;
+		}
+	}
+
+	for (size_t i = 0; i < verdict->body_count; i++) {
+		const struct mm_body *b = &verdict->bodies[i];
+		const char *lang;
+
+		if (b->found != MM_BLOCK_FOUND || !verdict->event_selected[b->event])
+			continue;
+		if (targets[b->event].type == MM_BLOCK_NONE)
+			continue;
+		lang = language != NULL ? language : b->block.language;
+		rendered[i] = mm_template_render(&targets[b->event], lang, b->kind,
+		    b->block.newline, &language_used);
+		if (block_equals(b, rendered[i]))
+			unchanged++;
+		else
+			changed++;
+	}
+
+	if (changed == 0 && unchanged == 0) {
+		mm_verdict_set(verdict, MM_RESULT_FAILED, MM_REASON_BLOCK_NOT_FOUND,
+		    "no block to replace in the events the update covers");
+		rc = 0;
+		goto out;
+	}
+	if (changed == 0) {
+		mm_verdict_set(verdict, MM_RESULT_SKIPPED, MM_REASON_ALREADY_MIGRATED,
+		    NULL);
+		mm_verdict_evidence(verdict, "block already carries the target coordinates");
+		rc = 0;
+		goto out;
+	}
+
+	for (size_t i = 0; i < verdict->body_count; i++) {
+		const struct mm_body *b = &verdict->bodies[i];
+		struct mm_event *ev = meeting->events[b->event];
+		GString *value;
+
+		if (rendered[i] == NULL)
+			continue;
+		value = splice_raw(ev, b, rendered[i]);
+		mm_event_set_value(ev, (size_t)b->prop, value->str, value->len);
+		g_string_free(value, TRUE);
+		mm_verdict_evidence(verdict, "replaced %s block in %s of event %zu",
+		    mm_block_type_name(targets[b->event].type),
+		    b->kind == MM_BODY_HTML ? "X-ALT-DESC" : "DESCRIPTION", b->event);
+	}
+	for (size_t e = 0; e < meeting->event_count; e++) {
+		if (!verdict->event_selected[e])
+			continue;
+		if (targets[e].type != MM_BLOCK_NONE)
+			align_properties(meeting->events[e], &targets[e]);
+		step_sequence(meeting->events[e], &sequence_evidence);
+		put_dtstamp(meeting->events[e], opt->now);
+	}
+	if (language_used != NULL)
+		mm_verdict_evidence(verdict, "template %s", language_used);
+	if (sequence_evidence != NULL)
+		mm_verdict_evidence(verdict, "%s", sequence_evidence);
+	rc = 0;
+out:
+	for (size_t e = 0; e < meeting->event_count; e++)
+		mm_target_release(&targets[e]);
+	g_free(targets);
+	for (size_t i = 0; i < verdict->body_count; i++)
+		g_free(rendered[i]);
+	g_free(rendered);
+	g_free(sequence_evidence);
+	return rc;
+}
