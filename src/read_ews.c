@@ -1,0 +1,2891 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The EWS XML reader (see read_ews.h).  This module owns the libxml2 text
+ * readers, the byte filter in front of them and the EWS facts of each item;
+ * it turns each top-level t:CalendarItem into synthesized iCalendar content
+ * lines.  It never loads a DTD, never expands an entity, never touches the
+ * network, never invents an iCalendar property that an Outlook export would
+ * not carry (EWS-only facts stay in struct mm_ews_item), and never keeps
+ * more than one item's tree in memory.
+ *
+ * The octets go: file -> decode (ICU, UTF-16 to UTF-8, BOM dropped) ->
+ * filter -> libxml2.  The filter exists because real dumps are not always
+ * well-formed XML documents:
+ *   - Exchange writes character references to characters XML 1.0 forbids
+ *     (&#x0;, &#x1A;; viewpoint-getitem-invalid-charrefs-ex2016.xml in the
+ *     shared corpus, ews-java-api issues #156 and #775); they are dropped
+ *     and counted, never replaced (DESIGN.md forbids U+FFFD);
+ *   - Managed API trace files and concatenated responses have several root
+ *     elements and several XML declarations; the filter wraps the whole
+ *     stream in one synthetic root and blanks every XML declaration (with
+ *     spaces, so line numbers stay right);
+ *   - a document type declaration is refused (SOAP 1.1 section 3: a SOAP
+ *     message must not contain one), so no entity can ever be declared.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlreader.h>
+#include <unicode/ucal.h>
+#include <unicode/ustring.h>
+
+#include "contentline.h"
+#include "decode.h"
+#include "limits.h"
+#include "read_ews.h"
+
+#define WRAP_OPEN       "<meetmig-ews>"
+#define WRAP_CLOSE      "</meetmig-ews>"
+/* Octets the filter must see at once: "<![CDATA[", "&#x10FFFF;". */
+#define LOOKAHEAD       16
+#define FILTER_BLOCK    65536
+#define MAX_WARNINGS    1000
+
+/* ------------------------------------------------------------------ */
+/* The byte filter between the decoder and libxml2.                    */
+
+enum filter_state {
+	FS_TEXT,
+	FS_COMMENT,
+	FS_CDATA,
+	FS_XMLDECL,
+};
+
+struct filter {
+	struct mm_decoder *dec;         /* owned */
+	const char *name;               /* borrowed, for messages */
+	char *buf;                      /* decoded octets not yet passed on */
+	size_t pos, len, size;
+	unsigned long long shifted;     /* decoded octets before buf[0] */
+	unsigned bom;                   /* octets of a UTF-8 BOM the decoder dropped */
+	bool eof;
+	enum filter_state state;
+	unsigned tail;                  /* progress through the state's terminator */
+	const char *inject;             /* synthetic root tag being emitted */
+	size_t inject_left;
+	bool opened, closed;
+	unsigned long long emitted;     /* octets passed on to libxml2 */
+	unsigned long long close_at;    /* offset of the synthetic end tag */
+	unsigned line;                  /* of the octet at pos, 1-based */
+	unsigned dropped;               /* characters XML forbids, dropped */
+	unsigned first_drop_line;
+	bool failed;
+	struct mm_diag diag;            /* why the filter failed */
+	char stage[4096];               /* filtered octets libxml2 has not taken */
+	size_t stage_pos, stage_len;
+};
+
+static int
+filter_refill(struct filter *f)
+{
+	while (!f->eof && f->len - f->pos < LOOKAHEAD) {
+		ssize_t got;
+
+		if (f->pos > 0) {
+			memmove(f->buf, f->buf + f->pos, f->len - f->pos);
+			f->len -= f->pos;
+			f->shifted += f->pos;
+			f->pos = 0;
+		}
+		got = mm_decode_read(f->dec, f->buf + f->len, f->size - f->len,
+		    &f->diag);
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			f->eof = true;
+		f->len += (size_t)got;
+	}
+	return 0;
+}
+
+/* XML 1.0 section 2.2: Char. */
+static bool
+xml_char(unsigned long c)
+{
+	return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
+	    (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+/*
+ * At "&#": the length of a complete character reference and its value, or
+ * 0 when it is not one (libxml2 will then say what is wrong with it).
+ */
+static size_t
+charref(const char *s, size_t avail, unsigned long *value)
+{
+	size_t i = 2, start;
+	bool hex = false;
+	unsigned long v = 0;
+
+	if (avail > i && s[i] == 'x') {
+		hex = true;
+		i++;
+	}
+	start = i;
+	for (; i < avail && i - start <= 10; i++) {
+		int d = g_ascii_xdigit_value(s[i]);
+
+		if (s[i] == ';')
+			break;
+		if (d < 0 || (!hex && d > 9))
+			return 0;
+		v = v * (hex ? 16 : 10) + (unsigned long)d;
+	}
+	if (i == start || i >= avail || s[i] != ';' || i - start > 10)
+		return 0;
+	*value = v;
+	return i + 1;
+}
+
+static bool
+has_prefix(const char *s, size_t avail, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return avail >= n && memcmp(s, prefix, n) == 0;
+}
+
+static void
+filter_drop(struct filter *f)
+{
+	if (f->dropped++ == 0)
+		f->first_drop_line = f->line;
+}
+
+/*
+ * The length of the valid UTF-8 sequence at S (AVAIL octets there), or 0
+ * when it is invalid, or -1 when it may be cut by the end of the buffer.
+ */
+static int
+utf8_length(const char *s, size_t avail, bool eof)
+{
+	gunichar c = g_utf8_get_char_validated(s, (gssize)(avail < 4 ? avail : 4));
+
+	if (c == (gunichar)-2)
+		return eof ? 0 : -1;
+	if (c == (gunichar)-1)
+		return 0;
+	return g_utf8_skip[*(const guchar *)s];
+}
+
+/*
+ * Refuses the input at an invalid UTF-8 sequence.  Decoded UTF-8 is the
+ * file's own octets (less a BOM), so the offset is the file's; a
+ * declaration of another encoding than the octets have (PowerShell's
+ * -Encoding Default writes Windows-1252 under encoding="utf-8") ends here,
+ * never in a U+FFFD (DESIGN.md, Unicode).
+ */
+static int
+filter_bad_utf8(struct filter *f)
+{
+	mm_diag_set(&f->diag, MM_DIAG_DATA, "invalid UTF-8 at byte offset %llu: "
+	    "the file is not in the encoding it declares (%s:%u)",
+	    f->shifted + f->pos + f->bom, f->name, f->line);
+	return -1;
+}
+
+/* An octet XML forbids even as a literal: C0 controls but TAB, LF, CR. */
+static bool
+forbidden_octet(unsigned char c)
+{
+	return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
+
+/*
+ * Passes on one token from the text state.  Returns the count of octets
+ * written to OUT (which has room for ROOM >= LOOKAHEAD), or -1 when the
+ * input must be refused.
+ */
+static int
+filter_text(struct filter *f, char *out, size_t room)
+{
+	const char *s = f->buf + f->pos;
+	size_t avail = f->len - f->pos, n;
+	unsigned long value;
+	unsigned char c = (unsigned char)s[0];
+
+	if (c == '&' && avail > 1 && s[1] == '#') {
+		n = charref(s, avail, &value);
+		if (n > 0 && !xml_char(value)) {
+			filter_drop(f);
+			f->pos += n;
+			return 0;
+		}
+	} else if (c == '<') {
+		if (has_prefix(s, avail, "<!--")) {
+			memcpy(out, s, 4);
+			f->pos += 4;
+			f->state = FS_COMMENT;
+			f->tail = 0;
+			return 4;
+		}
+		if (has_prefix(s, avail, "<![CDATA[")) {
+			memcpy(out, s, 9);
+			f->pos += 9;
+			f->state = FS_CDATA;
+			f->tail = 0;
+			return 9;
+		}
+		if (has_prefix(s, avail, "<!DOCTYPE")) {
+			mm_diag_set(&f->diag, MM_DIAG_DATA,
+			    "document type declaration refused: EWS XML has no "
+			    "DTD and no entity is ever declared or expanded (%s:%u)",
+			    f->name, f->line);
+			return -1;
+		}
+		if (has_prefix(s, avail, "<?xml") && avail > 5 &&
+		    (g_ascii_isspace(s[5]) || s[5] == '?')) {
+			/* A declaration is legal only at the very start. */
+			memset(out, ' ', 5);
+			f->pos += 5;
+			f->state = FS_XMLDECL;
+			f->tail = 0;
+			return 5;
+		}
+	} else if (forbidden_octet(c)) {
+		filter_drop(f);
+		f->pos++;
+		return 0;
+	}
+	/* An ordinary run: up to the next octet that needs a look. */
+	n = 1;
+	if (c >= 0x80) {
+		int k = utf8_length(s, avail, f->eof);
+
+		if (k <= 0)
+			return filter_bad_utf8(f);
+		n = (size_t)k;
+	}
+	if (c == '\n')
+		f->line++;
+	else {
+		size_t limit = avail < room ? avail : room;
+
+		while (n < limit) {
+			unsigned char d = (unsigned char)s[n];
+
+			if (d == '&' || d == '<' || d == '\n' || d < 0x20)
+				break;
+			if (d >= 0x80) {
+				int k = utf8_length(s + n, avail - n, f->eof);
+
+				if (k <= 0 || n + (size_t)k > limit)
+					break;
+				n += (size_t)k;
+				continue;
+			}
+			n++;
+		}
+	}
+	memcpy(out, s, n);
+	f->pos += n;
+	return (int)n;
+}
+
+/* One character inside a comment, a CDATA section or an XML declaration. */
+static int
+filter_inside(struct filter *f, char *out)
+{
+	unsigned char c = (unsigned char)f->buf[f->pos];
+
+	if (c >= 0x80) {
+		int k = utf8_length(f->buf + f->pos, f->len - f->pos, f->eof);
+
+		if (k <= 0)
+			return filter_bad_utf8(f);
+		f->tail = 0;
+		if (f->state == FS_XMLDECL)
+			memset(out, ' ', (size_t)k);
+		else
+			memcpy(out, f->buf + f->pos, (size_t)k);
+		f->pos += (size_t)k;
+		return k;
+	}
+	f->pos++;
+	if (c == '\n')
+		f->line++;
+	else if (forbidden_octet(c)) {
+		filter_drop(f);
+		return 0;
+	}
+	switch (f->state) {
+	case FS_COMMENT:
+		if (c == '>' && f->tail >= 2)
+			f->state = FS_TEXT;
+		f->tail = c == '-' ? f->tail + 1 : 0;
+		break;
+	case FS_CDATA:
+		if (c == '>' && f->tail >= 2)
+			f->state = FS_TEXT;
+		f->tail = c == ']' ? f->tail + 1 : 0;
+		break;
+	case FS_XMLDECL:
+		if (c == '>' && f->tail == 1)
+			f->state = FS_TEXT;
+		f->tail = c == '?';
+		out[0] = c == '\n' ? '\n' : ' ';
+		return 1;
+	case FS_TEXT:
+		break;
+	}
+	out[0] = (char)c;
+	return 1;
+}
+
+/* Fills OUT with filtered octets; returns the count (0 at the end) or -1. */
+static int
+filter_produce(struct filter *f, char *out, int out_len)
+{
+	int n = 0, got;
+
+	while (out_len - n >= LOOKAHEAD) {
+		if (f->inject_left > 0) {
+			size_t k = f->inject_left;
+
+			memcpy(out + n, f->inject, k);
+			f->inject += k;
+			f->inject_left = 0;
+			n += (int)k;
+			continue;
+		}
+		if (!f->opened) {
+			f->opened = true;
+			f->inject = WRAP_OPEN;
+			f->inject_left = strlen(WRAP_OPEN);
+			continue;
+		}
+		if (f->len - f->pos < LOOKAHEAD && !f->eof &&
+		    filter_refill(f) != 0) {
+			f->failed = true;
+			return -1;
+		}
+		if (f->pos == f->len) {
+			if (f->closed)
+				break;
+			f->closed = true;
+			f->close_at = f->emitted + (unsigned long long)n;
+			f->inject = WRAP_CLOSE;
+			f->inject_left = strlen(WRAP_CLOSE);
+			continue;
+		}
+		if (f->state == FS_TEXT)
+			got = filter_text(f, out + n, (size_t)(out_len - n));
+		else
+			got = filter_inside(f, out + n);
+		if (got < 0) {
+			f->failed = true;
+			return -1;
+		}
+		n += got;
+	}
+	return n;
+}
+
+/*
+ * libxml2's xmlInputReadCallback.  libxml2 may ask for as little as 4
+ * octets (its encoding sniffing), so filtered octets are staged.
+ */
+static int
+filter_read(void *context, char *out, int out_len)
+{
+	struct filter *f = context;
+	size_t n;
+
+	if (f->failed)
+		return -1;
+	if (f->stage_pos == f->stage_len) {
+		int got = filter_produce(f, f->stage, (int)sizeof(f->stage));
+
+		if (got < 0)
+			return -1;
+		f->emitted += (unsigned long long)got;
+		f->stage_pos = 0;
+		f->stage_len = (size_t)got;
+	}
+	n = f->stage_len - f->stage_pos;
+	if (out_len < 0)
+		return -1;
+	if (n > (size_t)out_len)
+		n = (size_t)out_len;
+	memcpy(out, f->stage + f->stage_pos, n);
+	f->stage_pos += n;
+	return (int)n;
+}
+
+static void
+filter_release(struct filter *f)
+{
+	mm_decode_close(f->dec);
+	g_free(f->buf);
+	mm_diag_release(&f->diag);
+	memset(f, 0, sizeof(*f));
+}
+
+/* ------------------------------------------------------------------ */
+/* Times.                                                              */
+
+/* Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's). */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void
+civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	int64_t era, yy;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	yy = (int64_t)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yy + (*m <= 2));
+}
+
+static bool
+take_digits(const char **p, int n, int *out)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (!g_ascii_isdigit((*p)[i]))
+			return false;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return true;
+}
+
+/* "YYYY-MM-DD", leaving *p after it. */
+static bool
+parse_ymd(const char **p, int *y, int *m, int *d)
+{
+	if (!take_digits(p, 4, y) || **p != '-')
+		return false;
+	(*p)++;
+	if (!take_digits(p, 2, m) || **p != '-')
+		return false;
+	(*p)++;
+	if (!take_digits(p, 2, d))
+		return false;
+	return *m >= 1 && *m <= 12 && *d >= 1 && *d <= 31;
+}
+
+/* "Z", "+hh:mm", "-hh:mm" or nothing; *offset in seconds east of UTC. */
+static bool
+parse_offset(const char *p, int *offset)
+{
+	int h, mi, sign;
+
+	*offset = 0;
+	if (*p == '\0' || (*p == 'Z' && p[1] == '\0'))
+		return true;
+	if (*p != '+' && *p != '-')
+		return false;
+	sign = *p++ == '-' ? -1 : 1;
+	if (!take_digits(&p, 2, &h) || *p++ != ':' || !take_digits(&p, 2, &mi) ||
+	    *p != '\0')
+		return false;
+	*offset = sign * (h * 3600 + mi * 60);
+	return true;
+}
+
+/*
+ * An xs:dateTime to UTC seconds.  Exchange always sends a zone designator
+ * ("2026-12-01T09:00:00Z"); a time without one is taken as UTC, as EWS
+ * does for requests without a TimeZoneContext.  Fractions are ignored.
+ */
+static bool
+parse_datetime(const char *s, int64_t *out)
+{
+	char buf[64];
+	const char *p = buf;
+	int y, m, d, h, mi, sec, offset;
+
+	if (g_strlcpy(buf, s, sizeof(buf)) >= sizeof(buf))
+		return false;
+	g_strstrip(buf);
+
+	if (!parse_ymd(&p, &y, &m, &d) || *p++ != 'T' ||
+	    !take_digits(&p, 2, &h) || *p++ != ':' ||
+	    !take_digits(&p, 2, &mi) || *p++ != ':' ||
+	    !take_digits(&p, 2, &sec))
+		return false;
+	if (*p == '.') {
+		p++;
+		while (g_ascii_isdigit(*p))
+			p++;
+	}
+	if (h > 23 || mi > 59 || sec > 60 || !parse_offset(p, &offset))
+		return false;
+	*out = days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 +
+	    h * 3600 + mi * 60 + sec - offset;
+	return true;
+}
+
+/*
+ * An xs:date ("2014-03-08", "2014-03-08-08:00", "2014-03-08Z").  The offset
+ * says where the date is meant; the date itself is the local one, which is
+ * what a recurrence range means, so the offset is ignored.
+ */
+static bool
+parse_date(const char *s, int *y, int *m, int *d)
+{
+	char buf[64];
+	const char *p = buf;
+	int offset;
+
+	if (g_strlcpy(buf, s, sizeof(buf)) >= sizeof(buf))
+		return false;
+	g_strstrip(buf);
+	if (!parse_ymd(&p, y, m, d))
+		return false;
+	return parse_offset(p, &offset);
+}
+
+static void
+append_utc(GString *out, int64_t t)
+{
+	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+	int64_t secs = t - days * 86400;
+	int y, m, d;
+
+	civil_from_days(days, &y, &m, &d);
+	g_string_append_printf(out, "%04d%02d%02dT%02d%02d%02dZ", y, m, d,
+	    (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+}
+
+static void
+append_local(GString *out, struct icaltimetype t, bool date_only)
+{
+	g_string_append_printf(out, "%04d%02d%02d", t.year, t.month, t.day);
+	if (!date_only)
+		g_string_append_printf(out, "T%02d%02d%02d", t.hour, t.minute,
+		    t.second);
+}
+
+/* ------------------------------------------------------------------ */
+/* Time zones.                                                         */
+
+static bool
+is_utc_name(const char *iana)
+{
+	static const char *const names[] = { "UTC", "Etc/UTC", "Etc/GMT",
+	    "Etc/Universal", "Etc/Zulu", "Etc/UCT", "GMT", NULL };
+	size_t i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(iana, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A Windows zone id to IANA with ICU; owned, or NULL when ICU has none. */
+static char *
+windows_to_iana(const char *id)
+{
+	UChar win[128], iana[128];
+	char iana8[256];
+	int32_t win_len = 0, iana_len, iana8_len = 0;
+	UErrorCode err = U_ZERO_ERROR;
+
+	u_strFromUTF8(win, (int32_t)G_N_ELEMENTS(win), &win_len, id, -1, &err);
+	if (U_FAILURE(err) || win_len >= (int32_t)G_N_ELEMENTS(win))
+		return NULL;
+	iana_len = ucal_getTimeZoneIDForWindowsID(win, win_len, NULL, iana,
+	    (int32_t)G_N_ELEMENTS(iana), &err);
+	/* An unknown id is not an error to ICU: the length is 0. */
+	if (U_FAILURE(err) || iana_len <= 0 ||
+	    iana_len >= (int32_t)G_N_ELEMENTS(iana))
+		return NULL;
+	u_strToUTF8(iana8, (int32_t)sizeof(iana8), &iana8_len, iana, iana_len,
+	    &err);
+	if (U_FAILURE(err) || iana8_len >= (int32_t)sizeof(iana8))
+		return NULL;
+	iana8[iana8_len] = '\0';
+	return g_strdup(iana8);
+}
+
+/*
+ * What a zone id of the dump means: "UTC", an IANA name libical knows, or
+ * NULL.  Ids are Windows ids ("W. Europe Standard Time"), Exchange's
+ * tzone://Microsoft/Utc, or (rarely) IANA names.
+ */
+static char *
+map_zone(const char *id)
+{
+	char *iana;
+
+	if (id == NULL || *id == '\0')
+		return NULL;
+	if (g_ascii_strcasecmp(id, "tzone://Microsoft/Utc") == 0 ||
+	    is_utc_name(id))
+		return g_strdup("UTC");
+	iana = windows_to_iana(id);
+	if (iana == NULL && strchr(id, '/') != NULL &&
+	    icaltimezone_get_builtin_timezone(id) != NULL)
+		iana = g_strdup(id);
+	if (iana != NULL && is_utc_name(iana)) {
+		g_free(iana);
+		return g_strdup("UTC");
+	}
+	if (iana != NULL && icaltimezone_get_builtin_timezone(iana) == NULL) {
+		g_free(iana);
+		return NULL;
+	}
+	return iana;
+}
+
+/* ------------------------------------------------------------------ */
+/* XML tree helpers (the expanded subtree of one item).                */
+
+static bool
+ns_is(const xmlNode *n, const char *uri)
+{
+	return n->ns != NULL && n->ns->href != NULL &&
+	    strcmp((const char *)n->ns->href, uri) == 0;
+}
+
+static bool
+is_t(const xmlNode *n, const char *local)
+{
+	return n != NULL && n->type == XML_ELEMENT_NODE &&
+	    ns_is(n, MM_EWS_NS_TYPES) && strcmp((const char *)n->name, local) == 0;
+}
+
+/* The first child element in the types namespace named LOCAL, or NULL. */
+static const xmlNode *
+child(const xmlNode *n, const char *local)
+{
+	const xmlNode *c;
+
+	for (c = n != NULL ? n->children : NULL; c != NULL; c = c->next)
+		if (is_t(c, local))
+			return c;
+	return NULL;
+}
+
+/* The text content of N, owned. */
+static char *
+text_of(const xmlNode *n, size_t *len)
+{
+	xmlChar *content = xmlNodeGetContent(n);
+	const char *s = content != NULL ? (const char *)content : "";
+	size_t n_len = strlen(s);
+	char *copy = g_strndup(s, n_len);
+
+	xmlFree(content);
+	if (len != NULL)
+		*len = n_len;
+	return copy;
+}
+
+static char *
+child_text(const xmlNode *n, const char *local)
+{
+	const xmlNode *c = child(n, local);
+
+	return c != NULL ? text_of(c, NULL) : NULL;
+}
+
+/* An attribute without namespace, owned, or NULL. */
+static char *
+attr_of(const xmlNode *n, const char *name)
+{
+	xmlChar *v = n != NULL ? xmlGetNoNsProp(n, (const xmlChar *)name) : NULL;
+	char *s;
+
+	if (v == NULL)
+		return NULL;
+	s = g_strdup((const char *)v);
+	xmlFree(v);
+	return s;
+}
+
+/* xs:boolean. */
+static bool
+is_true(const char *s)
+{
+	if (s == NULL)
+		return false;
+	while (g_ascii_isspace(*s))
+		s++;
+	return strncmp(s, "true", 4) == 0 || s[0] == '1';
+}
+
+static bool
+child_true(const xmlNode *n, const char *local)
+{
+	char *s = child_text(n, local);
+	bool v = is_true(s);
+
+	g_free(s);
+	return v;
+}
+
+static bool
+child_time(const xmlNode *n, const char *local, int64_t *out)
+{
+	char *s = child_text(n, local);
+	bool ok = s != NULL && parse_datetime(s, out);
+
+	g_free(s);
+	return ok;
+}
+
+/* ------------------------------------------------------------------ */
+/* The reader.                                                         */
+
+/* What an element is, as far as finding items goes. */
+enum kind {
+	K_OTHER = 0,
+	K_EWS,                  /* any other element of the EWS namespaces */
+	K_ITEMS,                /* m:Items or t:Items */
+	K_RESPONSE_GET,         /* m:GetItemResponseMessage */
+	K_RESPONSE_FIND,        /* m:FindItemResponseMessage */
+	K_RESPONSE_OTHER,       /* another m:*ResponseMessage */
+	K_RESPONSE_CODE,        /* m:ResponseCode */
+	K_MESSAGE_TEXT,         /* m:MessageText */
+	K_CALENDAR_ITEM,        /* t:CalendarItem */
+	K_FAULT,                /* soap:Fault */
+};
+
+/* One input file being read. */
+struct input {
+	char *name;                     /* owned: for messages */
+	struct filter filter;
+	xmlTextReaderPtr xr;
+	bool saw_ews;                   /* an element of an EWS namespace */
+	enum kind stack[MM_LIMIT_XML_DEPTH + 2];
+	enum kind response;             /* innermost open *ResponseMessage */
+	int response_depth;             /* its depth, or -1 */
+	bool response_bad;              /* ResponseClass is not Success */
+	char *response_class, *response_code, *message_text;
+	unsigned response_line;
+	bool have_node;                 /* xmlTextReaderNext already moved */
+	int next_ret;
+	char *xml_error;                /* owned: libxml2's first error */
+	unsigned xml_error_line;
+	long xml_error_offset;          /* where in the filtered stream, or -1 */
+	bool depth_exceeded;
+};
+
+struct mm_read_ews {
+	char *name;                     /* owned: as the user named the input */
+	char **paths;                   /* owned: the files, NULL-terminated */
+	char **names;                   /* owned: their names for messages */
+	size_t file_count, file_next;
+	const char *mem;                /* borrowed buffer, or NULL */
+	size_t mem_len;
+
+	struct input *in;               /* the file being read, or NULL */
+	struct mm_tzset *tzset;         /* owned */
+	GHashTable *zones_added;        /* IANA names with a VTIMEZONE in tzset */
+	GHashTable *seen_ids;           /* ItemIds returned (set) */
+	/* Filled by a first pass over all input, made only when needed. */
+	bool scanned;
+	GHashTable *full_ids;           /* ItemIds of items outside FindItem */
+	GHashTable *master_uids;        /* UIDs of RecurringMaster items */
+
+	bool scanning;                  /* in the first pass: record nothing */
+	GPtrArray *warnings;            /* owned strings, NULL-terminated */
+	unsigned warnings_dropped;
+	struct mm_meeting *pending;     /* an item read ahead */
+	unsigned items_in_input;        /* for made-up UIDs */
+	bool failed;
+	struct mm_read_ews_stats stats;
+};
+
+static void warn(struct mm_read_ews *r, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+
+static void
+warn(struct mm_read_ews *r, const char *fmt, ...)
+{
+	va_list ap;
+	guint last = r->warnings->len - 1;
+
+	if (r->scanning)
+		return;
+	if (last >= MAX_WARNINGS) {
+		r->warnings_dropped++;
+		return;
+	}
+	va_start(ap, fmt);
+	g_ptr_array_index(r->warnings, last) = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (last + 1 == MAX_WARNINGS)
+		g_ptr_array_index(r->warnings, last) = g_strdup_printf(
+		    "more than %d warnings: the rest are not recorded",
+		    MAX_WARNINGS);
+	g_ptr_array_add(r->warnings, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Synthesized content lines.                                          */
+
+/* How the times of one event are written. */
+struct when {
+	const char *tzid;       /* IANA TZID, or NULL: UTC with Z */
+	icaltimezone *zone;     /* its zone; NULL with tzid NULL */
+	icaltimezone *date_zone;        /* the zone all-day dates are in, or NULL */
+	bool all_day;
+};
+
+/* Building one event. */
+struct build {
+	struct mm_read_ews *r;
+	const char *source;
+	unsigned lineno;
+	const char *uid;
+	struct mm_event *ev;
+	GString *line;
+	char *error;            /* owned: the first problem, or NULL */
+};
+
+static void build_error(struct build *b, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+
+static void
+build_error(struct build *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *what;
+
+	if (b->error != NULL)
+		return;
+	va_start(ap, fmt);
+	what = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	b->error = g_strdup_printf("%s (%s:%u, UID %s)", what, b->source,
+	    b->lineno, b->uid != NULL ? b->uid : "none");
+	g_free(what);
+}
+
+static void
+emit(struct build *b)
+{
+	if (b->ev->prop_count >= MM_LIMIT_PROPS_PER_EVENT) {
+		build_error(b, "more than MM_LIMIT_PROPS_PER_EVENT (%d) lines",
+		    MM_LIMIT_PROPS_PER_EVENT);
+		g_string_truncate(b->line, 0);
+		return;
+	}
+	mm_event_add_line(b->ev, b->line->str, b->line->len, b->lineno);
+	g_string_truncate(b->line, 0);
+}
+
+/* Appends TEXT without the controls a content line cannot hold. */
+static void
+append_clean(GString *out, const char *text)
+{
+	for (; *text != '\0'; text++)
+		if (!forbidden_octet((unsigned char)*text) && *text != '\r' &&
+		    *text != '\n')
+			g_string_append_c(out, *text);
+}
+
+/* A TEXT property: NAME:escaped. */
+static void
+emit_text(struct build *b, const char *name, const char *text, size_t len)
+{
+	g_string_append(b->line, name);
+	g_string_append_c(b->line, ':');
+	mm_text_escape(b->line, text, len);
+	emit(b);
+}
+
+/*
+ * A parameter value: always quoted, with RFC 6868 caret escapes for what a
+ * quoted value cannot hold.  Quoting always avoids libical's misreading of
+ * an unquoted value that ends in a backslash (libical-hazards.md).
+ */
+static void
+append_param(GString *out, const char *param, const char *value)
+{
+	const char *p;
+
+	g_string_append_printf(out, ";%s=\"", param);
+	for (p = value; *p != '\0'; p++) {
+		if (*p == '"')
+			g_string_append(out, "^'");
+		else if (*p == '^')
+			g_string_append(out, "^^");
+		else if (*p == '\n')
+			g_string_append(out, "^n");
+		else if (!forbidden_octet((unsigned char)*p) && *p != '\r')
+			g_string_append_c(out, *p);
+	}
+	g_string_append_c(out, '"');
+}
+
+static struct icaltimetype
+to_zone(int64_t t, icaltimezone *zone)
+{
+	return icaltime_from_timet_with_zone((time_t)t, 0,
+	    zone != NULL ? zone : icaltimezone_get_utc_timezone());
+}
+
+/* The value of a DATE-TIME (or DATE) property written as W says. */
+static void
+append_when(GString *out, int64_t t, const struct when *w)
+{
+	if (w->all_day)
+		append_local(out, to_zone(t, w->date_zone), true);
+	else if (w->zone != NULL)
+		append_local(out, to_zone(t, w->zone), false);
+	else
+		append_utc(out, t);
+}
+
+/* The parameters of such a property: ";VALUE=DATE" or ";TZID=...". */
+static void
+append_when_params(GString *out, const struct when *w)
+{
+	if (w->all_day)
+		g_string_append(out, ";VALUE=DATE");
+	else if (w->zone != NULL)
+		g_string_append_printf(out, ";TZID=%s", w->tzid);
+}
+
+static void
+emit_time(struct build *b, const char *name, int64_t t, const struct when *w)
+{
+	g_string_append(b->line, name);
+	append_when_params(b->line, w);
+	g_string_append_c(b->line, ':');
+	append_when(b->line, t, w);
+	emit(b);
+}
+
+struct mailbox {
+	char *name, *address, *routing, *type;
+};
+
+static void
+mailbox_read(const xmlNode *mb, struct mailbox *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (mb == NULL)
+		return;
+	out->name = child_text(mb, "Name");
+	out->address = child_text(mb, "EmailAddress");
+	out->routing = child_text(mb, "RoutingType");
+	out->type = child_text(mb, "MailboxType");
+	if (out->address != NULL)
+		g_strstrip(out->address);
+	if (out->address != NULL && *out->address == '\0') {
+		g_free(out->address);
+		out->address = NULL;
+	}
+	if (out->name != NULL && *out->name == '\0') {
+		g_free(out->name);
+		out->name = NULL;
+	}
+}
+
+static void
+mailbox_release(struct mailbox *mb)
+{
+	g_free(mb->name);
+	g_free(mb->address);
+	g_free(mb->routing);
+	g_free(mb->type);
+}
+
+static bool
+mailbox_is_group(const struct mailbox *mb)
+{
+	return mb->type != NULL && (strcmp(mb->type, "PublicDL") == 0 ||
+	    strcmp(mb->type, "PrivateDL") == 0);
+}
+
+/* t:ResponseType to PARTSTAT (RFC 5545 section 3.2.12), or NULL. */
+static const char *
+partstat_of(const char *response)
+{
+	if (response == NULL)
+		return NULL;
+	if (strcmp(response, "Accept") == 0 || strcmp(response, "Organizer") == 0)
+		return "ACCEPTED";
+	if (strcmp(response, "Tentative") == 0)
+		return "TENTATIVE";
+	if (strcmp(response, "Decline") == 0)
+		return "DECLINED";
+	return "NEEDS-ACTION";
+}
+
+/*
+ * ORGANIZER or ATTENDEE.  An address is written as mailto: whatever it is:
+ * an EX legacy DN ("/O=EXCHANGELABS/OU=...") stays as the dump has it,
+ * because nothing offline can resolve it (ews-xml.md section 1.8).  A party
+ * without an address gets no line: a CAL-ADDRESS cannot be empty.
+ */
+static void
+emit_party(struct build *b, const char *prop, const struct mailbox *mb,
+    const char *cutype, const char *role, const char *partstat, bool rsvp)
+{
+	if (mb->address == NULL)
+		return;
+	g_string_append(b->line, prop);
+	if (cutype != NULL)
+		g_string_append_printf(b->line, ";CUTYPE=%s", cutype);
+	if (role != NULL)
+		g_string_append_printf(b->line, ";ROLE=%s", role);
+	if (partstat != NULL)
+		g_string_append_printf(b->line, ";PARTSTAT=%s", partstat);
+	if (rsvp)
+		g_string_append(b->line, ";RSVP=TRUE");
+	if (mb->name != NULL)
+		append_param(b->line, "CN", mb->name);
+	g_string_append(b->line, ":mailto:");
+	append_clean(b->line, mb->address);
+	emit(b);
+}
+
+/* ------------------------------------------------------------------ */
+/* Recurrence (ews-xml.md section 1.5; types.xsd RecurrenceType).      */
+
+static const struct {
+	const char *ews;
+	const char *ical;
+} weekdays[] = {
+	{ "Sunday", "SU" }, { "Monday", "MO" }, { "Tuesday", "TU" },
+	{ "Wednesday", "WE" }, { "Thursday", "TH" }, { "Friday", "FR" },
+	{ "Saturday", "SA" },
+};
+
+/*
+ * DaysOfWeek ("Monday Friday", or one of Day, Weekday, WeekendDay) as a
+ * BYDAY list.  Returns the count of days, 0 when a word is unknown.
+ */
+static int
+append_days(GString *out, const char *days)
+{
+	gchar **words = g_strsplit_set(days != NULL ? days : "", " \t\r\n", -1);
+	int count = 0, i;
+	size_t k;
+	bool bad = false;
+
+	for (i = 0; words[i] != NULL && !bad; i++) {
+		const char *w = words[i];
+		const char *list = NULL;
+
+		if (*w == '\0')
+			continue;
+		if (strcmp(w, "Day") == 0)
+			list = "SU,MO,TU,WE,TH,FR,SA";
+		else if (strcmp(w, "Weekday") == 0)
+			list = "MO,TU,WE,TH,FR";
+		else if (strcmp(w, "WeekendDay") == 0)
+			list = "SA,SU";
+		else {
+			for (k = 0; k < G_N_ELEMENTS(weekdays); k++)
+				if (strcmp(w, weekdays[k].ews) == 0)
+					list = weekdays[k].ical;
+		}
+		if (list == NULL) {
+			bad = true;
+			break;
+		}
+		if (count > 0)
+			g_string_append_c(out, ',');
+		g_string_append(out, list);
+		count += (int)(strlen(list) + 1) / 3;
+	}
+	g_strfreev(words);
+	return bad ? 0 : count;
+}
+
+static int
+week_index(const char *s)
+{
+	static const char *const names[] = { "First", "Second", "Third",
+	    "Fourth" };
+	int i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < 4; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i + 1;
+	return strcmp(s, "Last") == 0 ? -1 : 0;
+}
+
+static int
+month_index(const char *s)
+{
+	static const char *const names[] = { "January", "February", "March",
+	    "April", "May", "June", "July", "August", "September", "October",
+	    "November", "December" };
+	int i;
+
+	for (i = 0; s != NULL && i < 12; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i + 1;
+	return 0;
+}
+
+/* A positive integer child (Interval, DayOfMonth, ...), or 0. */
+static long
+child_number(const xmlNode *n, const char *local)
+{
+	char *s = child_text(n, local), *end = NULL;
+	long v = 0;
+
+	if (s != NULL) {
+		g_strstrip(s);
+		v = strtol(s, &end, 10);
+		if (end == s || *end != '\0' || v < 1 || v > 1000000)
+			v = 0;
+	}
+	g_free(s);
+	return v;
+}
+
+/*
+ * The RRULE of a master from its t:Recurrence, expanded in the meeting's
+ * zone (W), whose first occurrence starts at DTSTART (UTC seconds).
+ * Returns 0, or -1 with the problem recorded in B.
+ */
+static int
+emit_rrule(struct build *b, const xmlNode *rec, const struct when *w,
+    int64_t dtstart, bool *no_end)
+{
+	const xmlNode *pattern = NULL, *range = NULL, *c;
+	GString *rule = b->line;
+	const char *pname, *freq;
+	char *days = NULL, *index = NULL, *month = NULL, *s = NULL;
+	long interval = 0, day_of_month = 0;
+	int widx = 0, midx = 0, y, m, d, rc = -1;
+
+	for (c = rec->children; c != NULL; c = c->next) {
+		const char *name = (const char *)c->name;
+
+		if (c->type != XML_ELEMENT_NODE || !ns_is(c, MM_EWS_NS_TYPES))
+			continue;
+		if (strcmp(name, "NoEndRecurrence") == 0 ||
+		    strcmp(name, "EndDateRecurrence") == 0 ||
+		    strcmp(name, "NumberedRecurrence") == 0)
+			range = c;
+		else if (pattern == NULL)
+			pattern = c;
+	}
+	if (pattern == NULL || range == NULL) {
+		build_error(b, "recurrence without %s",
+		    pattern == NULL ? "a pattern" : "a range");
+		return -1;
+	}
+	pname = (const char *)pattern->name;
+	if (strcmp(pname, "DailyRecurrence") == 0)
+		freq = "DAILY";
+	else if (strcmp(pname, "WeeklyRecurrence") == 0)
+		freq = "WEEKLY";
+	else if (strcmp(pname, "AbsoluteMonthlyRecurrence") == 0 ||
+	    strcmp(pname, "RelativeMonthlyRecurrence") == 0)
+		freq = "MONTHLY";
+	else if (strcmp(pname, "AbsoluteYearlyRecurrence") == 0 ||
+	    strcmp(pname, "RelativeYearlyRecurrence") == 0)
+		freq = "YEARLY";
+	else {
+		/* DailyRegeneration and the like belong to tasks. */
+		build_error(b, "unsupported recurrence pattern %s", pname);
+		return -1;
+	}
+	g_string_append_printf(rule, "RRULE:FREQ=%s", freq);
+
+	*no_end = false;
+	if (strcmp((const char *)range->name, "NumberedRecurrence") == 0) {
+		long count = child_number(range, "NumberOfOccurrences");
+
+		if (count == 0) {
+			build_error(b, "bad NumberOfOccurrences in recurrence");
+			goto out;
+		}
+		g_string_append_printf(rule, ";COUNT=%ld", count);
+	} else if (strcmp((const char *)range->name, "EndDateRecurrence") == 0) {
+		s = child_text(range, "EndDate");
+		if (s == NULL || !parse_date(s, &y, &m, &d)) {
+			build_error(b, "bad EndDate \"%s\" in recurrence",
+			    s != NULL ? s : "");
+			goto out;
+		}
+		/*
+		 * EndDate is the last local day an occurrence may fall on.
+		 * UNTIL is that day at the series' local start time, in UTC
+		 * (RFC 5545 section 3.3.10: UTC when DTSTART has a TZID), as
+		 * Outlook writes it.
+		 */
+		g_string_append(rule, ";UNTIL=");
+		if (w->all_day)
+			g_string_append_printf(rule, "%04d%02d%02d", y, m, d);
+		else {
+			struct icaltimetype local = to_zone(dtstart, w->zone);
+
+			local.year = y;
+			local.month = m;
+			local.day = d;
+			local.zone = NULL;
+			append_utc(rule, (int64_t)icaltime_as_timet_with_zone(
+			    local, w->zone != NULL ? w->zone :
+			    icaltimezone_get_utc_timezone()));
+		}
+	} else
+		*no_end = true;
+
+	interval = child_number(pattern, "Interval");
+	if (interval > 0)
+		g_string_append_printf(rule, ";INTERVAL=%ld", interval);
+	else if (strcmp(freq, "YEARLY") != 0) {
+		build_error(b, "recurrence without a valid Interval");
+		goto out;
+	}
+	days = child_text(pattern, "DaysOfWeek");
+	index = child_text(pattern, "DayOfWeekIndex");
+	month = child_text(pattern, "Month");
+	day_of_month = child_number(pattern, "DayOfMonth");
+	if (strcmp(pname, "WeeklyRecurrence") == 0) {
+		g_string_append(rule, ";BYDAY=");
+		if (append_days(rule, days) == 0) {
+			build_error(b, "bad DaysOfWeek \"%s\"", days ? days : "");
+			goto out;
+		}
+	} else if (strcmp(pname, "RelativeMonthlyRecurrence") == 0 ||
+	    strcmp(pname, "RelativeYearlyRecurrence") == 0) {
+		GString *list = g_string_new(NULL);
+		int ndays = append_days(list, days);
+
+		widx = week_index(index);
+		if (ndays == 0 || widx == 0) {
+			g_string_free(list, TRUE);
+			build_error(b, "bad DaysOfWeek or DayOfWeekIndex in "
+			    "recurrence");
+			goto out;
+		}
+		/* "2TU" for one day; BYSETPOS picks from Weekday and the like. */
+		if (ndays == 1)
+			g_string_append_printf(rule, ";BYDAY=%d%s", widx,
+			    list->str);
+		else
+			g_string_append_printf(rule, ";BYDAY=%s;BYSETPOS=%d",
+			    list->str, widx);
+		g_string_free(list, TRUE);
+	} else if (strcmp(pname, "AbsoluteMonthlyRecurrence") == 0 ||
+	    strcmp(pname, "AbsoluteYearlyRecurrence") == 0) {
+		if (day_of_month == 0 || day_of_month > 31) {
+			build_error(b, "bad DayOfMonth in recurrence");
+			goto out;
+		}
+		g_string_append_printf(rule, ";BYMONTHDAY=%ld", day_of_month);
+	}
+	if (strcmp(freq, "YEARLY") == 0) {
+		midx = month_index(month);
+		if (midx == 0) {
+			build_error(b, "bad Month \"%s\" in recurrence",
+			    month ? month : "");
+			goto out;
+		}
+		g_string_append_printf(rule, ";BYMONTH=%d", midx);
+	}
+	if (strcmp(pname, "WeeklyRecurrence") == 0) {
+		char *first = child_text(pattern, "FirstDayOfWeek");
+		size_t k;
+
+		for (k = 0; first != NULL && k < G_N_ELEMENTS(weekdays); k++)
+			if (strcmp(first, weekdays[k].ews) == 0)
+				g_string_append_printf(rule, ";WKST=%s",
+				    weekdays[k].ical);
+		g_free(first);
+	}
+	emit(b);
+	rc = 0;
+out:
+	if (rc != 0)
+		g_string_truncate(rule, 0);
+	g_free(days);
+	g_free(index);
+	g_free(month);
+	g_free(s);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Items.                                                              */
+
+static void
+ews_event_release(struct mm_ews_event *e)
+{
+	g_free(e->item_id);
+	g_free(e->change_key);
+	g_free(e->body);
+}
+
+void
+mm_ews_item_free(struct mm_ews_item *ews)
+{
+	size_t i;
+
+	if (ews == NULL)
+		return;
+	for (i = 0; i < ews->event_count; i++)
+		ews_event_release(&ews->events[i]);
+	g_free(ews->events);
+	for (i = 0; i < ews->prop_count; i++) {
+		g_free(ews->props[i].set);
+		g_free(ews->props[i].name);
+		g_free(ews->props[i].id);
+		g_free(ews->props[i].type);
+		g_free(ews->props[i].value);
+	}
+	g_free(ews->props);
+	for (i = 0; i < ews->modified_count; i++) {
+		g_free(ews->modified[i].item_id);
+		g_free(ews->modified[i].change_key);
+	}
+	g_free(ews->modified);
+	g_free(ews->item_class);
+	g_free(ews->join_online_meeting_url);
+	g_free(ews->conference_type);
+	g_free(ews->time_zone_id);
+	g_free(ews->iana_zone);
+	g_free(ews);
+}
+
+const struct mm_ews_extprop *
+mm_ews_item_prop(const struct mm_ews_item *ews, const char *name)
+{
+	size_t i;
+
+	for (i = 0; ews != NULL && i < ews->prop_count; i++) {
+		const struct mm_ews_extprop *p = &ews->props[i];
+
+		if (p->set != NULL && p->name != NULL &&
+		    g_ascii_strcasecmp(p->set, "PublicStrings") == 0 &&
+		    g_ascii_strcasecmp(p->name, name) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+const char *
+mm_ews_item_addin_marker(const struct mm_ews_item *ews)
+{
+	static const char *const prefixes[] = { "OnlineMeeting", "UC",
+	    "SkypeTeams" };
+	size_t i, k;
+
+	if (ews == NULL)
+		return NULL;
+	if (ews->is_online_meeting)
+		return "IsOnlineMeeting";
+	for (i = 0; i < ews->prop_count; i++) {
+		const struct mm_ews_extprop *p = &ews->props[i];
+
+		if (p->set == NULL || p->name == NULL || p->value == NULL ||
+		    *p->value == '\0' ||
+		    g_ascii_strcasecmp(p->set, "PublicStrings") != 0)
+			continue;
+		for (k = 0; k < G_N_ELEMENTS(prefixes); k++)
+			if (g_str_has_prefix(p->name, prefixes[k]))
+				return p->name;
+	}
+	return NULL;
+}
+
+int
+mm_ews_item_is_organizer(const struct mm_ews_item *ews)
+{
+	if (ews == NULL)
+		return -1;
+	if (ews->my_response == MM_EWS_RESPONSE_ORGANIZER ||
+	    (ews->has_is_organizer && ews->is_organizer))
+		return 1;
+	if (ews->has_is_organizer)
+		return 0;
+	if (ews->my_response == MM_EWS_RESPONSE_ABSENT ||
+	    ews->my_response == MM_EWS_RESPONSE_UNKNOWN)
+		return -1;
+	return 0;
+}
+
+static enum mm_ews_response
+response_of(const char *s)
+{
+	static const struct {
+		const char *name;
+		enum mm_ews_response value;
+	} map[] = {
+		{ "Unknown", MM_EWS_RESPONSE_UNKNOWN },
+		{ "Organizer", MM_EWS_RESPONSE_ORGANIZER },
+		{ "Tentative", MM_EWS_RESPONSE_TENTATIVE },
+		{ "Accept", MM_EWS_RESPONSE_ACCEPT },
+		{ "Decline", MM_EWS_RESPONSE_DECLINE },
+		{ "NoResponseReceived", MM_EWS_RESPONSE_NO_RESPONSE_RECEIVED },
+	};
+	size_t i;
+
+	if (s == NULL)
+		return MM_EWS_RESPONSE_ABSENT;
+	for (i = 0; i < G_N_ELEMENTS(map); i++)
+		if (strcmp(s, map[i].name) == 0)
+			return map[i].value;
+	return MM_EWS_RESPONSE_UNKNOWN;
+}
+
+static enum mm_ews_item_type
+item_type_of(const char *s)
+{
+	if (s == NULL)
+		return MM_EWS_ITEM_UNKNOWN;
+	if (strcmp(s, "Single") == 0)
+		return MM_EWS_ITEM_SINGLE;
+	if (strcmp(s, "Occurrence") == 0)
+		return MM_EWS_ITEM_OCCURRENCE;
+	if (strcmp(s, "Exception") == 0)
+		return MM_EWS_ITEM_EXCEPTION;
+	if (strcmp(s, "RecurringMaster") == 0)
+		return MM_EWS_ITEM_RECURRING_MASTER;
+	return MM_EWS_ITEM_UNKNOWN;
+}
+
+static void
+read_extprop(struct mm_ews_item *ews, const xmlNode *n)
+{
+	const xmlNode *uri = child(n, "ExtendedFieldURI"), *values, *v;
+	struct mm_ews_extprop *p;
+	char *value;
+
+	if (uri == NULL || ews->prop_count >= MM_LIMIT_PROPS_PER_EVENT)
+		return;
+	ews->props = g_renew(struct mm_ews_extprop, ews->props,
+	    ews->prop_count + 1);
+	p = &ews->props[ews->prop_count++];
+	memset(p, 0, sizeof(*p));
+	p->set = attr_of(uri, "DistinguishedPropertySetId");
+	if (p->set == NULL)
+		p->set = attr_of(uri, "PropertySetId");
+	p->name = attr_of(uri, "PropertyName");
+	p->id = attr_of(uri, "PropertyId");
+	if (p->id == NULL)
+		p->id = attr_of(uri, "PropertyTag");
+	p->type = attr_of(uri, "PropertyType");
+	value = child_text(n, "Value");
+	if (value != NULL) {
+		p->value = value;
+		p->value_count = 1;
+	} else if ((values = child(n, "Values")) != NULL) {
+		for (v = values->children; v != NULL; v = v->next) {
+			if (!is_t(v, "Value"))
+				continue;
+			if (p->value_count++ == 0)
+				p->value = text_of(v, NULL);
+		}
+	}
+	if (p->value == NULL)
+		p->value = g_strdup("");
+	if (p->set != NULL && g_ascii_strcasecmp(p->set, "PublicStrings") == 0)
+		ews->has_public_strings = true;
+}
+
+static void
+read_modified(struct mm_ews_item *ews, const xmlNode *list)
+{
+	const xmlNode *o;
+
+	for (o = list != NULL ? list->children : NULL; o != NULL; o = o->next) {
+		struct mm_ews_occurrence *occ;
+		const xmlNode *id;
+
+		if (!is_t(o, "Occurrence") ||
+		    ews->modified_count >= MM_LIMIT_EVENTS_PER_SERIES)
+			continue;
+		ews->modified = g_renew(struct mm_ews_occurrence, ews->modified,
+		    ews->modified_count + 1);
+		occ = &ews->modified[ews->modified_count++];
+		memset(occ, 0, sizeof(*occ));
+		id = child(o, "ItemId");
+		occ->item_id = attr_of(id, "Id");
+		occ->change_key = attr_of(id, "ChangeKey");
+		occ->has_start = child_time(o, "Start", &occ->start);
+		occ->has_end = child_time(o, "End", &occ->end);
+		occ->has_original_start = child_time(o, "OriginalStart",
+		    &occ->original_start);
+	}
+}
+
+/*
+ * A VTIMEZONE for an IANA zone the meetings refer to, made from libical's
+ * built-in zone with its TZID set to the IANA name, so writers can copy it
+ * as they copy an .ics file's own.
+ */
+static void
+ensure_vtimezone(struct mm_read_ews *r, const char *iana)
+{
+	icaltimezone *zone;
+	icalcomponent *comp;
+	icalproperty *tzid;
+	struct mm_event *vtz;
+	struct mm_diag d;
+	GString *line;
+	char *text, *p;
+
+	if (g_hash_table_contains(r->zones_added, iana))
+		return;
+	g_hash_table_add(r->zones_added, g_strdup(iana));
+	zone = icaltimezone_get_builtin_timezone(iana);
+	if (zone == NULL)
+		return;
+	comp = icalcomponent_new_clone(icaltimezone_get_component(zone));
+	tzid = icalcomponent_get_first_property(comp, ICAL_TZID_PROPERTY);
+	if (tzid != NULL)
+		icalproperty_set_tzid(tzid, iana);
+	text = icalcomponent_as_ical_string_r(comp);
+	icalcomponent_free(comp);
+	vtz = mm_event_new(0);
+	line = g_string_new(NULL);
+	/* Unfold (RFC 5545 section 3.1) and drop BEGIN/END:VTIMEZONE. */
+	for (p = text; *p != '\0'; p++) {
+		if (*p == '\r')
+			continue;
+		if (*p == '\n' && (p[1] == ' ' || p[1] == '\t')) {
+			p++;
+			continue;
+		}
+		if (*p != '\n') {
+			g_string_append_c(line, *p);
+			continue;
+		}
+		if (strcmp(line->str, "BEGIN:VTIMEZONE") != 0 &&
+		    strcmp(line->str, "END:VTIMEZONE") != 0 && line->len > 0)
+			mm_event_add_line(vtz, line->str, line->len, 0);
+		g_string_truncate(line, 0);
+	}
+	g_string_free(line, TRUE);
+	icalmemory_free_buffer(text);
+	mm_diag_init(&d);
+	if (mm_tzset_add(r->tzset, vtz, &d) != 0)
+		warn(r, "cannot use libical's zone %s: %s", iana, d.message);
+	mm_diag_release(&d);
+}
+
+/* Parses the event's lines, bodies left out, into ev->ical. */
+static char *
+event_parse(struct mm_event *ev)
+{
+	char begin[] = "BEGIN:VEVENT", end[] = "END:VEVENT";
+	icalparser *parser = icalparser_new();
+	icalcomponent *comp;
+	icalproperty *err;
+	size_t i;
+
+	icalparser_add_line(parser, begin);
+	for (i = 0; i < ev->prop_count; i++) {
+		struct mm_prop *p = &ev->props[i];
+
+		if (mm_contentline_name_is(p->line, p->name_len, "DESCRIPTION") ||
+		    mm_contentline_name_is(p->line, p->name_len, "X-ALT-DESC") ||
+		    mm_contentline_name_is(p->line, p->name_len, "ATTACH"))
+			continue;
+		(void)icalparser_add_line(parser, p->line);
+	}
+	comp = icalparser_add_line(parser, end);
+	icalparser_free(parser);
+	if (comp == NULL)
+		return g_strdup("libical cannot parse the synthesized event");
+	ev->ical = comp;
+	err = icalcomponent_get_first_property(comp, ICAL_XLICERROR_PROPERTY);
+	if (err != NULL)
+		return g_strdup_printf("libical: %s", icalproperty_get_xlicerror(err));
+	return NULL;
+}
+
+static char *
+made_up_uid(const char *item_id, const char *source, unsigned lineno,
+    unsigned index)
+{
+	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	char *key, *uid;
+
+	if (item_id != NULL && *item_id != '\0')
+		key = g_strdup_printf("ItemId:%s", item_id);
+	else
+		key = g_strdup_printf("%s:%u:%u", source, lineno, index);
+	g_checksum_update(sum, (const guchar *)key, (gssize)strlen(key));
+	uid = g_strdup_printf("meetmig-ews-%.32s", g_checksum_get_string(sum));
+	g_checksum_free(sum);
+	g_free(key);
+	return uid;
+}
+
+/* t:UID without surrounding space or what a content line cannot hold. */
+static char *
+item_uid(const xmlNode *item)
+{
+	char *uid = child_text(item, "UID");
+	GString *clean;
+
+	if (uid == NULL)
+		return NULL;
+	clean = g_string_new(NULL);
+	append_clean(clean, g_strstrip(uid));
+	g_free(uid);
+	return g_string_free(clean, FALSE);
+}
+
+/* The meeting's zone, in the order of ews-xml.md section 1.6. */
+static void
+item_zone(const xmlNode *item, struct mm_ews_item *ews)
+{
+	char *cands[4];
+	size_t i;
+
+	cands[0] = child_text(item, "StartTimeZoneId");
+	cands[1] = attr_of(child(item, "StartTimeZone"), "Id");
+	cands[2] = attr_of(child(item, "MeetingTimeZone"), "TimeZoneName");
+	cands[3] = child_text(item, "TimeZone");
+	for (i = 0; i < 4; i++) {
+		if (cands[i] == NULL)
+			continue;
+		g_strstrip(cands[i]);
+		if (*cands[i] == '\0')
+			continue;
+		if (ews->time_zone_id == NULL)
+			ews->time_zone_id = g_strdup(cands[i]);
+		if (ews->iana_zone == NULL) {
+			ews->iana_zone = map_zone(cands[i]);
+			if (ews->iana_zone != NULL) {
+				g_free(ews->time_zone_id);
+				ews->time_zone_id = g_strdup(cands[i]);
+			}
+		}
+	}
+	for (i = 0; i < 4; i++)
+		g_free(cands[i]);
+}
+
+static const struct {
+	const char *element;
+	enum mm_role role;
+	const char *ical_role;
+} attendee_lists[] = {
+	{ "RequiredAttendees", MM_ROLE_REQUIRED, "REQ-PARTICIPANT" },
+	{ "OptionalAttendees", MM_ROLE_OPTIONAL, "OPT-PARTICIPANT" },
+	/* Outlook exports a room or resource this way (MS-OXCICAL 2.1.3.1.1.20.2). */
+	{ "Resources", MM_ROLE_NONE, "NON-PARTICIPANT" },
+};
+
+static void
+item_parties(struct build *b, const xmlNode *item, struct mm_meeting *m,
+    struct mm_ews_item *ews)
+{
+	struct mailbox mb;
+	GArray *parties = g_array_new(FALSE, TRUE, sizeof(struct mm_party));
+	bool rsvp = child_true(item, "IsResponseRequested");
+	size_t g;
+
+	mailbox_read(child(child(item, "Organizer"), "Mailbox"), &mb);
+	emit_party(b, "ORGANIZER", &mb, NULL, NULL, NULL, false);
+	m->organizer.address = g_strdup(mb.address);
+	m->organizer.name = g_strdup(mb.name);
+	mailbox_release(&mb);
+
+	for (g = 0; g < G_N_ELEMENTS(attendee_lists); g++) {
+		const xmlNode *list = child(item, attendee_lists[g].element), *a;
+
+		for (a = list != NULL ? list->children : NULL; a != NULL;
+		    a = a->next) {
+			struct mm_party party;
+			char *response;
+			const char *partstat, *cutype = NULL;
+
+			if (!is_t(a, "Attendee"))
+				continue;
+			m->attendees_listed++;
+			if (g == 0)
+				ews->required_count++;
+			else if (g == 1)
+				ews->optional_count++;
+			else
+				ews->resource_count++;
+			if (parties->len >= MM_LIMIT_ATTENDEES) {
+				m->attendees_truncated = true;
+				continue;
+			}
+			mailbox_read(child(a, "Mailbox"), &mb);
+			response = child_text(a, "ResponseType");
+			partstat = partstat_of(response);
+			if (mailbox_is_group(&mb))
+				cutype = "GROUP";
+			else if (attendee_lists[g].role == MM_ROLE_NONE)
+				cutype = "RESOURCE";
+			emit_party(b, "ATTENDEE", &mb, cutype,
+			    attendee_lists[g].ical_role, partstat, rsvp);
+			memset(&party, 0, sizeof(party));
+			party.address = g_strdup(mb.address);
+			party.name = g_strdup(mb.name);
+			party.role = attendee_lists[g].role;
+			party.is_group = mailbox_is_group(&mb);
+			party.rsvp = rsvp;
+			party.partstat = g_strdup(partstat);
+			g_array_append_val(parties, party);
+			mailbox_release(&mb);
+			g_free(response);
+		}
+	}
+	m->attendee_count = parties->len;
+	m->attendees = (struct mm_party *)(void *)g_array_free(parties, FALSE);
+}
+
+/*
+ * The bodies: t:Body BodyType="HTML" becomes X-ALT-DESC, BodyType="Text"
+ * (or 2013's t:TextBody) DESCRIPTION.  Some dumps carry both (pyexchange
+ * fixtures: schema-invalid, ews-xml.md section 1.8.5): the first of each
+ * type is taken.  The body EWS can update is the HTML one when there is
+ * one.
+ */
+static void
+item_bodies(struct build *b, const xmlNode *item, struct mm_ews_event *eev)
+{
+	const xmlNode *c, *html = NULL, *text = NULL, *text_body;
+	char *html_s = NULL, *text_s = NULL, *type;
+	size_t html_len = 0, text_len = 0;
+
+	for (c = item->children; c != NULL; c = c->next) {
+		if (!is_t(c, "Body"))
+			continue;
+		type = attr_of(c, "BodyType");
+		if (type != NULL && g_ascii_strcasecmp(type, "HTML") == 0) {
+			if (html == NULL)
+				html = c;
+		} else if (text == NULL)
+			text = c;
+		g_free(type);
+	}
+	text_body = text == NULL ? child(item, "TextBody") : NULL;
+	if (html != NULL)
+		html_s = text_of(html, &html_len);
+	if (text != NULL || text_body != NULL)
+		text_s = text_of(text != NULL ? text : text_body, &text_len);
+	if (html_len > MM_LIMIT_BODY_SIZE || text_len > MM_LIMIT_BODY_SIZE) {
+		build_error(b, "body larger than MM_LIMIT_BODY_SIZE (%zu octets)",
+		    MM_LIMIT_BODY_SIZE);
+		goto out;
+	}
+	if (text_len > 0)
+		emit_text(b, "DESCRIPTION", text_s, text_len);
+	if (html_len > 0)
+		emit_text(b, "X-ALT-DESC;FMTTYPE=text/html", html_s, html_len);
+	c = html != NULL ? html : text;
+	if (c != NULL) {
+		char *truncated = attr_of(c, "IsTruncated");
+
+		eev->body_type = c == html ? MM_EWS_BODY_HTML : MM_EWS_BODY_TEXT;
+		eev->body_truncated = is_true(truncated);
+		g_free(truncated);
+		if (c == html) {
+			eev->body = html_s;
+			eev->body_len = html_len;
+			html_s = NULL;
+		} else {
+			eev->body = text_s;
+			eev->body_len = text_len;
+			text_s = NULL;
+		}
+	}
+	if (text != NULL && html != NULL) {
+		char *truncated = attr_of(text, "IsTruncated");
+
+		eev->body_truncated = eev->body_truncated || is_true(truncated);
+		g_free(truncated);
+	}
+out:
+	g_free(html_s);
+	g_free(text_s);
+}
+
+/* EXDATE from t:DeletedOccurrences (the original starts, UTC). */
+static void
+item_exdates(struct build *b, const xmlNode *list, const struct when *w,
+    struct mm_ews_item *ews)
+{
+	const xmlNode *o;
+	bool any = false;
+
+	for (o = list != NULL ? list->children : NULL; o != NULL; o = o->next) {
+		int64_t t;
+
+		if (!is_t(o, "DeletedOccurrence"))
+			continue;
+		ews->deleted_count++;
+		if (!child_time(o, "Start", &t)) {
+			build_error(b, "DeletedOccurrence without a valid Start");
+			continue;
+		}
+		if (!any) {
+			g_string_append(b->line, "EXDATE");
+			append_when_params(b->line, w);
+			g_string_append_c(b->line, ':');
+		} else
+			g_string_append_c(b->line, ',');
+		append_when(b->line, t, w);
+		any = true;
+	}
+	if (any)
+		emit(b);
+}
+
+/* What only EWS knows about the item. */
+static void
+item_facts(const xmlNode *item, struct mm_ews_item *ews,
+    struct mm_ews_event *eev)
+{
+	const xmlNode *itemid = child(item, "ItemId"), *c;
+	char *s;
+	long state;
+
+	eev->item_id = attr_of(itemid, "Id");
+	eev->change_key = attr_of(itemid, "ChangeKey");
+	s = child_text(item, "CalendarItemType");
+	eev->type = item_type_of(s);
+	g_free(s);
+	ews->item_class = child_text(item, "ItemClass");
+	s = child_text(item, "MyResponseType");
+	ews->my_response = response_of(s);
+	g_free(s);
+	s = child_text(item, "IsOrganizer");
+	ews->has_is_organizer = s != NULL;
+	ews->is_organizer = is_true(s);
+	g_free(s);
+	ews->is_meeting = child_true(item, "IsMeeting");
+	state = child_number(item, "AppointmentState");
+	/*
+	 * AppointmentState bit 4 is "cancelled" ([TAS]; MS-OXOCAL
+	 * PidLidAppointmentStateFlags).
+	 */
+	ews->is_cancelled = child_true(item, "IsCancelled") || (state & 4) != 0;
+	ews->is_online_meeting = child_true(item, "IsOnlineMeeting");
+	ews->join_online_meeting_url = child_text(item, "JoinOnlineMeetingUrl");
+	ews->conference_type = child_text(item, "ConferenceType");
+	for (c = item->children; c != NULL; c = c->next)
+		if (is_t(c, "ExtendedProperty"))
+			read_extprop(ews, c);
+	item_zone(item, ews);
+	read_modified(ews, child(item, "ModifiedOccurrences"));
+	c = child(item, "LastOccurrence");
+	ews->has_last_occurrence = c != NULL && child_time(c, "End",
+	    &ews->last_occurrence_end);
+}
+
+/*
+ * Turns one top-level t:CalendarItem into a meeting of one event.  Never
+ * fails: what cannot be understood is the event's parse_error.
+ */
+static struct mm_meeting *
+item_build(struct mm_read_ews *r, const xmlNode *item, const char *source,
+    unsigned lineno)
+{
+	struct mm_meeting *m = mm_meeting_new();
+	struct mm_ews_item *ews = g_new0(struct mm_ews_item, 1);
+	struct mm_ews_event *eev;
+	struct mm_event *ev = mm_event_new(lineno);
+	struct build b;
+	struct when w;
+	const xmlNode *recurrence, *c;
+	char *s, *subject, *location, *error;
+	int64_t start = 0, end = 0, t;
+	bool has_start, has_end, master, instance;
+
+	memset(&b, 0, sizeof(b));
+	memset(&w, 0, sizeof(w));
+	b.r = r;
+	b.source = source;
+	b.lineno = lineno;
+	b.ev = ev;
+	b.line = g_string_new(NULL);
+
+	m->source = g_strdup(source);
+	m->lineno = lineno;
+	m->tzset = r->tzset;
+	m->ews = ews;
+	m->ews_free = mm_ews_item_free;
+	ews->events = g_new0(struct mm_ews_event, 1);
+	ews->event_count = 1;
+	eev = &ews->events[0];
+	eev->lineno = lineno;
+
+	item_facts(item, ews, eev);
+	recurrence = child(item, "Recurrence");
+	master = eev->type == MM_EWS_ITEM_RECURRING_MASTER ||
+	    (eev->type == MM_EWS_ITEM_UNKNOWN && recurrence != NULL);
+	instance = eev->type == MM_EWS_ITEM_OCCURRENCE ||
+	    eev->type == MM_EWS_ITEM_EXCEPTION;
+
+	m->uid = item_uid(item);
+	if (m->uid == NULL || *m->uid == '\0') {
+		g_free(m->uid);
+		m->uid = made_up_uid(eev->item_id, source, lineno,
+		    r->items_in_input);
+	}
+	b.uid = m->uid;
+
+	w.all_day = child_true(item, "IsAllDayEvent");
+	if (ews->iana_zone != NULL && strcmp(ews->iana_zone, "UTC") != 0) {
+		w.date_zone = icaltimezone_get_builtin_timezone(ews->iana_zone);
+		if (master || instance) {
+			w.tzid = ews->iana_zone;
+			w.zone = w.date_zone;
+			ensure_vtimezone(r, ews->iana_zone);
+		}
+	}
+
+	has_start = child_time(item, "Start", &start);
+	has_end = child_time(item, "End", &end);
+	if (master && !has_start && (c = child(item, "FirstOccurrence")) != NULL) {
+		/* A master's own Start is its first occurrence's anyway. */
+		has_start = child_time(c, "Start", &start);
+		has_end = child_time(c, "End", &end);
+	}
+	g_string_append(b.line, "UID:");
+	g_string_append(b.line, m->uid);
+	emit(&b);
+	if (instance) {
+		bool known = child_time(item, "RecurrenceId", &t) ||
+		    child_time(item, "OriginalStart", &t);
+
+		if (!known && has_start) {
+			/* A CalendarView occurrence that was never moved. */
+			t = start;
+			known = true;
+		}
+		if (known) {
+			const struct mm_prop *p;
+
+			emit_time(&b, "RECURRENCE-ID", t, &w);
+			p = &ev->props[ev->prop_count - 1];
+			ev->recurrence_id = g_strndup(p->line + p->value_off,
+			    p->len - p->value_off);
+		} else
+			build_error(&b, "occurrence without RecurrenceId, "
+			    "OriginalStart or Start");
+	}
+	if (child_time(item, "DateTimeStamp", &t)) {
+		g_string_append(b.line, "DTSTAMP:");
+		append_utc(b.line, t);
+		emit(&b);
+	}
+	s = child_text(item, "AppointmentSequenceNumber");
+	if (s != NULL) {
+		g_strstrip(s);
+		if (*s != '\0' && strspn(s, "0123456789") == strlen(s) &&
+		    strlen(s) < 10) {
+			g_string_append_printf(b.line, "SEQUENCE:%s", s);
+			emit(&b);
+		}
+		g_free(s);
+	}
+	subject = child_text(item, "Subject");
+	if (subject != NULL) {
+		emit_text(&b, "SUMMARY", subject, strlen(subject));
+		m->summary = subject;
+	}
+	location = child_text(item, "Location");
+	if (location != NULL && *location != '\0')
+		emit_text(&b, "LOCATION", location, strlen(location));
+	g_free(location);
+	if (has_start)
+		emit_time(&b, "DTSTART", start, &w);
+	else
+		build_error(&b, "item without a valid Start");
+	if (has_end)
+		emit_time(&b, "DTEND", end, &w);
+	if (master && recurrence != NULL && has_start)
+		(void)emit_rrule(&b, recurrence, &w, start, &ews->no_end);
+	else if (master && recurrence == NULL)
+		build_error(&b, "recurring master without Recurrence");
+	if (master)
+		item_exdates(&b, child(item, "DeletedOccurrences"), &w, ews);
+	if (ews->is_cancelled) {
+		g_string_append(b.line, "STATUS:CANCELLED");
+		emit(&b);
+	}
+	m->cancelled = ews->is_cancelled;
+	item_parties(&b, item, m, ews);
+	item_bodies(&b, item, eev);
+	ews->body_truncated = eev->body_truncated;
+
+	error = event_parse(ev);
+	if (b.error == NULL && error != NULL)
+		build_error(&b, "%s", error);
+	g_free(error);
+	ev->parse_error = b.error;
+	m->has_master = !instance;
+	mm_meeting_add_event(m, ev);
+	g_string_free(b.line, TRUE);
+	return m;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading one input.                                                  */
+
+static void
+input_free(struct input *in)
+{
+	if (in == NULL)
+		return;
+	if (in->xr != NULL)
+		xmlFreeTextReader(in->xr);
+	filter_release(&in->filter);
+	g_free(in->name);
+	g_free(in->response_class);
+	g_free(in->response_code);
+	g_free(in->message_text);
+	g_free(in->xml_error);
+	g_free(in);
+}
+
+static void
+on_xml_error(void *data, xmlErrorPtr err)
+{
+	struct input *in = data;
+	char *msg;
+
+	if (err == NULL || err->level < XML_ERR_ERROR)
+		return;
+	if (err->code == XML_ERR_INTERNAL_ERROR && err->message != NULL &&
+	    strstr(err->message, "Excessive depth") != NULL)
+		in->depth_exceeded = true;
+	if (in->xml_error != NULL)
+		return;
+	msg = g_strdup(err->message != NULL ? err->message : "unknown error");
+	g_strchomp(msg);
+	in->xml_error = msg;
+	in->xml_error_line = err->line > 0 ? (unsigned)err->line : 0;
+	in->xml_error_offset = err->ctxt != NULL ?
+	    xmlByteConsumed((xmlParserCtxtPtr)err->ctxt) : -1;
+}
+
+static void
+xml_init(void)
+{
+	static gsize ready;
+
+	if (g_once_init_enter(&ready)) {
+		xmlInitParser();
+		g_once_init_leave(&ready, 1);
+	}
+}
+
+/*
+ * Opens input INDEX (a path, or the memory buffer when paths[INDEX] is
+ * NULL): decoder, filter, and a text reader that loads no DTD, resolves no
+ * entity and uses no network.
+ */
+static struct input *
+input_open(struct mm_read_ews *r, size_t index, struct mm_diag *diag)
+{
+	struct input *in = g_new0(struct input, 1);
+	const char *path = r->paths[index];
+	const char *charset = NULL;
+	struct filter *f = &in->filter;
+	int attempt;
+
+	in->name = g_strdup(r->names[index]);
+	in->response_depth = -1;
+	in->xml_error_offset = -1;
+	for (attempt = 0; attempt < 2; attempt++) {
+		f->dec = path != NULL ? mm_decode_open(path, charset, diag) :
+		    mm_decode_open_memory(r->mem, r->mem_len, in->name, charset,
+		    diag);
+		if (f->dec == NULL)
+			goto fail;
+		mm_decode_set_name(f->dec, in->name);
+		f->name = in->name;
+		f->bom = mm_decode_encoding(f->dec) == MM_ENC_UTF8_BOM ? 3 : 0;
+		f->size = FILTER_BLOCK;
+		f->buf = g_malloc(f->size);
+		f->line = 1;
+		mm_diag_init(&f->diag);
+		if (filter_refill(f) != 0) {
+			mm_diag_set(diag, f->diag.code, "%s", f->diag.message);
+			goto fail;
+		}
+		/*
+		 * UTF-16 without a byte order mark: "<" then a NUL (or the
+		 * reverse).  XML 1.0 appendix F.1 sniffs it the same way.
+		 */
+		if (attempt == 0 && mm_decode_encoding(f->dec) == MM_ENC_UTF8 &&
+		    f->len >= 2) {
+			if (f->buf[0] == '<' && f->buf[1] == '\0')
+				charset = "UTF-16LE";
+			else if (f->buf[0] == '\0' && f->buf[1] == '<')
+				charset = "UTF-16BE";
+			if (charset != NULL) {
+				filter_release(f);
+				continue;
+			}
+		}
+		break;
+	}
+	for (;;) {
+		if (f->len - f->pos < LOOKAHEAD && !f->eof &&
+		    filter_refill(f) != 0) {
+			mm_diag_set(diag, f->diag.code, "%s", f->diag.message);
+			goto fail;
+		}
+		if (f->pos == f->len || !g_ascii_isspace(f->buf[f->pos]))
+			break;
+		if (f->buf[f->pos++] == '\n')
+			f->line++;
+	}
+	if (f->pos == f->len) {
+		mm_diag_set(diag, MM_DIAG_DATA, "not EWS XML: %s is empty",
+		    in->name);
+		goto fail;
+	}
+	if (f->buf[f->pos] != '<') {
+		mm_diag_set(diag, MM_DIAG_DATA,
+		    "not EWS XML: the file does not start with an element (%s:%u)",
+		    in->name, f->line);
+		goto fail;
+	}
+	/*
+	 * XML_PARSE_NONET: no network.  Neither XML_PARSE_NOENT (entity
+	 * substitution), XML_PARSE_DTDLOAD, XML_PARSE_DTDATTR nor
+	 * XML_PARSE_HUGE (which would lift libxml2's own size limits).
+	 */
+	in->xr = xmlReaderForIO(filter_read, NULL, f, in->name, "UTF-8",
+	    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES);
+	if (in->xr == NULL) {
+		mm_diag_set(diag, MM_DIAG_INTERNAL,
+		    "libxml2 cannot make a reader (%s)", in->name);
+		goto fail;
+	}
+	xmlTextReaderSetStructuredErrorHandler(in->xr, on_xml_error, in);
+	return in;
+fail:
+	input_free(in);
+	return NULL;
+}
+
+static enum kind
+classify(xmlTextReaderPtr xr)
+{
+	const char *ns = (const char *)xmlTextReaderConstNamespaceUri(xr);
+	const char *local = (const char *)xmlTextReaderConstLocalName(xr);
+
+	if (ns == NULL || local == NULL)
+		return K_OTHER;
+	if (strcmp(ns, MM_EWS_NS_MESSAGES) == 0) {
+		if (strcmp(local, "Items") == 0)
+			return K_ITEMS;
+		if (strcmp(local, "GetItemResponseMessage") == 0)
+			return K_RESPONSE_GET;
+		if (strcmp(local, "FindItemResponseMessage") == 0)
+			return K_RESPONSE_FIND;
+		if (g_str_has_suffix(local, "ResponseMessage"))
+			return K_RESPONSE_OTHER;
+		if (strcmp(local, "ResponseCode") == 0)
+			return K_RESPONSE_CODE;
+		if (strcmp(local, "MessageText") == 0)
+			return K_MESSAGE_TEXT;
+		return K_EWS;
+	}
+	if (strcmp(ns, MM_EWS_NS_TYPES) == 0) {
+		if (strcmp(local, "Items") == 0)
+			return K_ITEMS;
+		if (strcmp(local, "CalendarItem") == 0)
+			return K_CALENDAR_ITEM;
+		return K_EWS;
+	}
+	/*
+	 * SOAP 1.1 (http://schemas.xmlsoap.org/soap/envelope/, or https in
+	 * Microsoft's docs samples) or SOAP 1.2.
+	 */
+	if (strcmp(local, "Fault") == 0 && strstr(ns, "soap") != NULL)
+		return K_FAULT;
+	return K_OTHER;
+}
+
+/* The current node's line: its own when libxml2 kept it, else the parser's. */
+static unsigned
+node_line(struct input *in)
+{
+	xmlNodePtr node = xmlTextReaderCurrentNode(in->xr);
+	long line = node != NULL ? xmlGetLineNo(node) : -1;
+
+	if (line <= 0 || line >= 65535)
+		line = xmlTextReaderGetParserLineNumber(in->xr);
+	return line > 0 ? (unsigned)line : 0;
+}
+
+static void
+response_end(struct mm_read_ews *r, struct input *in)
+{
+	if (in->response_bad) {
+		warn(r, "EWS response %s %s%s%s (%s:%u)",
+		    in->response_class,
+		    in->response_code != NULL ? in->response_code : "(no code)",
+		    in->message_text != NULL ? ": " : "",
+		    in->message_text != NULL ? in->message_text : "",
+		    in->name, in->response_line);
+		if (!r->scanning && strcmp(in->response_class, "Error") == 0)
+			r->stats.error_responses++;
+	}
+	in->response_depth = -1;
+	in->response_bad = false;
+	in->response = K_OTHER;
+}
+
+static void
+response_start(struct mm_read_ews *r, struct input *in, enum kind kind,
+    int depth)
+{
+	xmlChar *cls = xmlTextReaderGetAttribute(in->xr,
+	    (const xmlChar *)"ResponseClass");
+
+	g_free(in->response_class);
+	g_free(in->response_code);
+	g_free(in->message_text);
+	in->response_code = NULL;
+	in->message_text = NULL;
+	in->response_class = g_strdup(cls != NULL ? (const char *)cls : "Success");
+	xmlFree(cls);
+	in->response = kind;
+	in->response_depth = depth;
+	in->response_bad = strcmp(in->response_class, "Success") != 0;
+	in->response_line = node_line(in);
+	if (xmlTextReaderIsEmptyElement(in->xr) == 1)
+		response_end(r, in);
+}
+
+/* The text of the first descendant element named LOCAL, owned, or NULL. */
+static char *
+descendant_text(const xmlNode *n, const char *local)
+{
+	const xmlNode *c;
+	char *s;
+
+	for (c = n->children; c != NULL; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)c->name, local) == 0)
+			return g_strstrip(text_of(c, NULL));
+		if ((s = descendant_text(c, local)) != NULL)
+			return s;
+	}
+	return NULL;
+}
+
+/*
+ * libxml2 stopped (or the filter did).  Returns -1 with diag on a run
+ * error, or 0 after recording a warning: the file is finished either way.
+ */
+static int
+input_failed(struct mm_read_ews *r, struct input *in, struct mm_diag *diag)
+{
+	unsigned line = in->xml_error_line;
+
+	if (in->filter.failed)
+		return mm_diag_set(diag, in->filter.diag.code, "%s",
+		    in->filter.diag.message);
+	if (in->depth_exceeded)
+		return mm_diag_set(diag, MM_DIAG_LIMIT,
+		    "XML elements nested deeper than MM_LIMIT_XML_DEPTH (%d) "
+		    "(%s:%u)", MM_LIMIT_XML_DEPTH, in->name, line);
+	if (!in->saw_ews)
+		return mm_diag_set(diag, MM_DIAG_DATA, "not EWS XML: %s (%s:%u)",
+		    in->xml_error != NULL ? in->xml_error : "libxml2 stopped",
+		    in->name, line);
+	if (in->filter.closed && in->xml_error_offset >= 0 &&
+	    (unsigned long long)in->xml_error_offset >= in->filter.close_at)
+		/* libxml2 stopped at the synthetic end tag: the file ended. */
+		warn(r, "EWS XML cut short: the file ends inside an element, "
+		    "items from there on are not read (%s:%u)", in->name, line);
+	else
+		warn(r, "EWS XML not well-formed: %s; items from there on are "
+		    "not read (%s:%u)", in->xml_error != NULL ? in->xml_error :
+		    "libxml2 stopped", in->name, line);
+	return 0;
+}
+
+static int
+input_finish(struct mm_read_ews *r, struct input *in, struct mm_diag *diag)
+{
+	if (!in->saw_ews)
+		return mm_diag_set(diag, MM_DIAG_DATA,
+		    "not EWS XML: no element of the EWS namespaces in %s",
+		    in->name);
+	if (in->filter.dropped > 0) {
+		warn(r, "dropped %u character%s XML forbids (such as &#x0;), "
+		    "first on line %u (%s)", in->filter.dropped,
+		    in->filter.dropped == 1 ? "" : "s",
+		    in->filter.first_drop_line, in->name);
+		if (!r->scanning)
+			r->stats.dropped_chars += in->filter.dropped;
+	}
+	return 0;
+}
+
+static void
+read_fault(struct mm_read_ews *r, struct input *in, xmlNodePtr node)
+{
+	char *text = descendant_text(node, "faultstring");
+
+	if (text == NULL)
+		text = descendant_text(node, "Text");
+	warn(r, "SOAP fault: %s (%s:%u)", text != NULL ? text : "no text",
+	    in->name, node_line(in));
+	if (!r->scanning)
+		r->stats.error_responses++;
+	g_free(text);
+}
+
+/* In the first pass: what later items are compared with. */
+static void
+scan_item(struct mm_read_ews *r, struct input *in, const xmlNode *item)
+{
+	char *id = attr_of(child(item, "ItemId"), "Id");
+	char *type = child_text(item, "CalendarItemType");
+	char *uid = item_uid(item);
+
+	if (id != NULL && *id != '\0' && in->response != K_RESPONSE_FIND) {
+		g_hash_table_add(r->full_ids, id);
+		id = NULL;
+	}
+	if (uid != NULL && type != NULL &&
+	    item_type_of(type) == MM_EWS_ITEM_RECURRING_MASTER) {
+		g_hash_table_add(r->master_uids, uid);
+		uid = NULL;
+	}
+	g_free(id);
+	g_free(type);
+	g_free(uid);
+}
+
+/*
+ * Reads on to the next top-level item.  Returns 1 with *out (one item as a
+ * meeting), 0 when the input is finished, or -1 with diag on a run error.
+ * With OUT NULL (the first pass) items are only noted, never returned.
+ */
+static int
+input_step(struct mm_read_ews *r, struct input *in, struct mm_meeting **out,
+    struct mm_diag *diag)
+{
+	for (;;) {
+		int ret, type, depth;
+		enum kind kind;
+		xmlNodePtr node;
+		unsigned line;
+
+		if (in->have_node) {
+			ret = in->next_ret;
+			in->have_node = false;
+		} else
+			ret = xmlTextReaderRead(in->xr);
+		if (ret == 0)
+			return 0;
+		if (ret < 0)
+			return input_failed(r, in, diag);
+		type = xmlTextReaderNodeType(in->xr);
+		depth = xmlTextReaderDepth(in->xr);
+		if (depth < 0)
+			return input_failed(r, in, diag);
+		if (type == XML_READER_TYPE_END_ELEMENT) {
+			if (depth == in->response_depth)
+				response_end(r, in);
+			continue;
+		}
+		if (type != XML_READER_TYPE_ELEMENT)
+			continue;
+		if (depth > MM_LIMIT_XML_DEPTH)
+			return mm_diag_set(diag, MM_DIAG_LIMIT,
+			    "XML elements nested deeper than MM_LIMIT_XML_DEPTH "
+			    "(%d) (%s:%u)", MM_LIMIT_XML_DEPTH, in->name,
+			    node_line(in));
+		kind = classify(in->xr);
+		in->stack[depth] = kind;
+		if (kind != K_OTHER)
+			in->saw_ews = true;
+		switch (kind) {
+		case K_RESPONSE_GET:
+		case K_RESPONSE_FIND:
+		case K_RESPONSE_OTHER:
+			response_start(r, in, kind, depth);
+			break;
+		case K_RESPONSE_CODE:
+		case K_MESSAGE_TEXT:
+			if (in->response_bad && depth == in->response_depth + 1) {
+				xmlChar *text = xmlTextReaderReadString(in->xr);
+				char **slot = kind == K_RESPONSE_CODE ?
+				    &in->response_code : &in->message_text;
+
+				g_free(*slot);
+				*slot = g_strstrip(g_strdup(text != NULL ?
+				    (const char *)text : ""));
+				xmlFree(text);
+			}
+			break;
+		case K_FAULT:
+			node = xmlTextReaderExpand(in->xr);
+			if (node == NULL)
+				return input_failed(r, in, diag);
+			read_fault(r, in, node);
+			in->next_ret = xmlTextReaderNext(in->xr);
+			in->have_node = true;
+			break;
+		case K_CALENDAR_ITEM:
+			/*
+			 * Only m:Items/t:CalendarItem and t:Items/t:CalendarItem
+			 * of a response: never the items nested in
+			 * ConflictingMeetings or AdjacentMeetings, never those
+			 * of a request (CreateItem in a trace file).
+			 */
+			if (depth == 0 || in->stack[depth - 1] != K_ITEMS ||
+			    in->response_depth < 0)
+				break;
+			line = node_line(in);
+			node = xmlTextReaderExpand(in->xr);
+			if (node == NULL)
+				return input_failed(r, in, diag);
+			if (out == NULL)
+				scan_item(r, in, node);
+			else {
+				r->stats.items++;
+				*out = item_build(r, node, in->name, line);
+				r->items_in_input++;
+				(*out)->ews->from_find_item =
+				    in->response == K_RESPONSE_FIND;
+			}
+			in->next_ret = xmlTextReaderNext(in->xr);
+			in->have_node = true;
+			if (out != NULL)
+				return 1;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* The next item of the whole input.  Returns 1, 0 at the end, or -1. */
+static int
+read_item(struct mm_read_ews *r, struct mm_meeting **out, struct mm_diag *diag)
+{
+	int rc;
+
+	for (;;) {
+		if (r->in == NULL) {
+			if (r->file_next >= r->file_count)
+				return 0;
+			r->in = input_open(r, r->file_next++, diag);
+			if (r->in == NULL)
+				return -1;
+			r->stats.files++;
+		}
+		rc = input_step(r, r->in, out, diag);
+		if (rc != 0)
+			return rc;
+		rc = input_finish(r, r->in, diag);
+		input_free(r->in);
+		r->in = NULL;
+		if (rc != 0)
+			return -1;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Meetings out of items.                                              */
+
+/*
+ * The first pass, made once and only when an item needs it (a FindItem
+ * item, or a CalendarView occurrence): which ItemIds the input also has
+ * with their details (outside FindItem), and which series have their
+ * master in the input.  Reading the input twice costs time, not memory;
+ * the sets hold one string per item.
+ */
+static void
+scan_all(struct mm_read_ews *r)
+{
+	size_t i;
+
+	r->scanned = true;
+	r->scanning = true;
+	for (i = 0; i < r->file_count; i++) {
+		struct mm_diag d;
+		struct input *in;
+
+		mm_diag_init(&d);
+		in = input_open(r, i, &d);
+		/* Trouble is reported when the second pass gets there. */
+		if (in != NULL)
+			while (input_step(r, in, NULL, &d) > 0)
+				continue;
+		input_free(in);
+		mm_diag_release(&d);
+	}
+	r->scanning = false;
+}
+
+static bool
+is_duplicate(struct mm_read_ews *r, const struct mm_meeting *item)
+{
+	const struct mm_ews_event *e = &item->ews->events[0];
+	const char *id = e->item_id;
+
+	if (!r->scanned && (item->ews->from_find_item ||
+	    e->type == MM_EWS_ITEM_OCCURRENCE))
+		scan_all(r);
+	/* FindItem's copy of an item whose GetItem copy is in the input. */
+	if (item->ews->from_find_item && id != NULL && *id != '\0' &&
+	    g_hash_table_contains(r->full_ids, id))
+		return true;
+	/* A CalendarView occurrence of a series whose master is read. */
+	if (e->type == MM_EWS_ITEM_OCCURRENCE &&
+	    g_hash_table_contains(r->master_uids, item->uid))
+		return true;
+	/* The same item twice (overlapping pages, a dump made twice). */
+	if (id != NULL && *id != '\0') {
+		if (g_hash_table_contains(r->seen_ids, id))
+			return true;
+		g_hash_table_add(r->seen_ids, g_strdup(id));
+	}
+	return false;
+}
+
+/* Said once the item is kept: a duplicate's trouble is not news. */
+static void
+warn_zone(struct mm_read_ews *r, const struct mm_meeting *item)
+{
+	const struct mm_ews_item *ews = item->ews;
+
+	if (ews->iana_zone != NULL || !item->has_master ||
+	    (ews->events[0].type != MM_EWS_ITEM_RECURRING_MASTER &&
+	    mm_event_find(item->events[0], "RRULE") < 0))
+		return;
+	warn(r, "time zone of a recurring item unknown (%s): its recurrence "
+	    "is expanded in UTC (%s:%u, UID %s)",
+	    ews->time_zone_id != NULL ? ews->time_zone_id : "none given",
+	    item->source, item->lineno, item->uid);
+}
+
+static bool
+can_join(const struct mm_meeting *cur, const struct mm_meeting *item)
+{
+	enum mm_ews_item_type type = item->ews->events[0].type;
+
+	if (strcmp(cur->uid, item->uid) != 0 ||
+	    cur->event_count + item->event_count > MM_LIMIT_EVENTS_PER_SERIES)
+		return false;
+	if (type == MM_EWS_ITEM_EXCEPTION || type == MM_EWS_ITEM_OCCURRENCE)
+		return true;
+	return type == MM_EWS_ITEM_RECURRING_MASTER && !cur->has_master;
+}
+
+/* Moves SRC's events (and their EWS facts) to the end of DST; frees SRC. */
+static void
+join(struct mm_meeting *dst, struct mm_meeting *src)
+{
+	struct mm_ews_item *de = dst->ews, *se = src->ews;
+	size_t i;
+
+	de->events = g_renew(struct mm_ews_event, de->events,
+	    de->event_count + se->event_count);
+	for (i = 0; i < src->event_count; i++) {
+		mm_meeting_add_event(dst, src->events[i]);
+		de->events[de->event_count++] = se->events[i];
+	}
+	de->body_truncated = de->body_truncated || se->body_truncated;
+	src->event_count = 0;
+	se->event_count = 0;
+	mm_meeting_free(src);
+}
+
+int
+mm_read_ews_next(struct mm_read_ews *r, struct mm_meeting **out,
+    struct mm_diag *diag)
+{
+	struct mm_meeting *cur = NULL, *item = NULL;
+	int rc;
+
+	*out = NULL;
+	if (r->failed)
+		return mm_diag_set(diag, MM_DIAG_DATA,
+		    "cannot read %s after an earlier error", r->name);
+	for (;;) {
+		if (r->pending != NULL) {
+			item = r->pending;
+			r->pending = NULL;
+		} else {
+			rc = read_item(r, &item, diag);
+			if (rc < 0) {
+				r->failed = true;
+				mm_meeting_free(cur);
+				return -1;
+			}
+			if (rc == 0)
+				break;
+			if (is_duplicate(r, item)) {
+				r->stats.duplicates++;
+				mm_meeting_free(item);
+				continue;
+			}
+			warn_zone(r, item);
+		}
+		if (cur == NULL) {
+			cur = item;
+			continue;
+		}
+		if (!can_join(cur, item)) {
+			r->pending = item;
+			break;
+		}
+		if (item->has_master) {
+			/* The master goes first (meeting.h). */
+			join(item, cur);
+			cur = item;
+		} else
+			join(cur, item);
+	}
+	if (cur == NULL)
+		return 0;
+	*out = cur;
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Opening and closing.                                                */
+
+static struct mm_read_ews *
+reader_new(const char *name)
+{
+	struct mm_read_ews *r = g_new0(struct mm_read_ews, 1);
+
+	xml_init();
+	r->name = g_strdup(name);
+	r->tzset = mm_tzset_new();
+	r->zones_added = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    NULL);
+	r->seen_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    NULL);
+	r->full_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    NULL);
+	r->master_uids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    NULL);
+	r->warnings = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(r->warnings, NULL);
+	return r;
+}
+
+static bool
+has_xml_suffix(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 4 && g_ascii_strcasecmp(name + n - 4, ".xml") == 0;
+}
+
+static gint
+compare_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The *.xml files of folder PATH in byte order of their names. */
+static int
+list_folder(struct mm_read_ews *r, const char *path, const char *name,
+    struct mm_diag *diag)
+{
+	GError *error = NULL;
+	GDir *dir = g_dir_open(path, 0, &error);
+	GPtrArray *files;
+	const char *entry;
+	guint i;
+
+	if (dir == NULL) {
+		mm_diag_set(diag, MM_DIAG_NOINPUT, "cannot open folder %s: %s",
+		    name, error->message);
+		g_error_free(error);
+		return -1;
+	}
+	files = g_ptr_array_new();
+	while ((entry = g_dir_read_name(dir)) != NULL) {
+		char *full;
+
+		if (!has_xml_suffix(entry))
+			continue;
+		full = g_build_filename(path, entry, NULL);
+		if (g_file_test(full, G_FILE_TEST_IS_REGULAR))
+			g_ptr_array_add(files, g_strdup(entry));
+		g_free(full);
+	}
+	g_dir_close(dir);
+	g_ptr_array_sort(files, compare_names);
+	if (files->len == 0) {
+		g_ptr_array_free(files, TRUE);
+		return mm_diag_set(diag, MM_DIAG_NOINPUT,
+		    "no *.xml files in folder %s", name);
+	}
+	r->file_count = files->len;
+	r->paths = g_new0(char *, files->len + 1);
+	r->names = g_new0(char *, files->len + 1);
+	for (i = 0; i < files->len; i++) {
+		char *entry_name = g_ptr_array_index(files, i);
+
+		r->paths[i] = g_build_filename(path, entry_name, NULL);
+		r->names[i] = g_strdup_printf("%s%s%s", name,
+		    g_str_has_suffix(name, "/") ? "" : "/", entry_name);
+		g_free(entry_name);
+	}
+	g_ptr_array_free(files, TRUE);
+	return 0;
+}
+
+/* Opens the first input now, so that its trouble shows at open time. */
+static struct mm_read_ews *
+reader_start(struct mm_read_ews *r, struct mm_diag *diag)
+{
+	r->in = input_open(r, 0, diag);
+	if (r->in == NULL) {
+		mm_read_ews_close(r);
+		return NULL;
+	}
+	r->file_next = 1;
+	r->stats.files = 1;
+	return r;
+}
+
+struct mm_read_ews *
+mm_read_ews_open(const char *path, const char *name, struct mm_diag *diag)
+{
+	struct mm_read_ews *r;
+	struct stat st;
+
+	if (name == NULL)
+		name = path;
+	if (stat(path, &st) != 0) {
+		mm_diag_set(diag, MM_DIAG_NOINPUT, "cannot open %s: %s", name,
+		    g_strerror(errno));
+		return NULL;
+	}
+	r = reader_new(name);
+	if (S_ISDIR(st.st_mode)) {
+		if (list_folder(r, path, name, diag) != 0) {
+			mm_read_ews_close(r);
+			return NULL;
+		}
+	} else {
+		r->file_count = 1;
+		r->paths = g_new0(char *, 2);
+		r->names = g_new0(char *, 2);
+		r->paths[0] = g_strdup(path);
+		r->names[0] = g_strdup(name);
+	}
+	return reader_start(r, diag);
+}
+
+struct mm_read_ews *
+mm_read_ews_open_memory(const char *data, size_t len, const char *name,
+    struct mm_diag *diag)
+{
+	struct mm_read_ews *r = reader_new(name != NULL ? name : "memory");
+
+	r->mem = data;
+	r->mem_len = len;
+	r->file_count = 1;
+	r->paths = g_new0(char *, 2);
+	r->names = g_new0(char *, 2);
+	r->names[0] = g_strdup(r->name);
+	return reader_start(r, diag);
+}
+
+struct mm_tzset *
+mm_read_ews_tzset(struct mm_read_ews *r)
+{
+	return r->tzset;
+}
+
+const char *const *
+mm_read_ews_warnings(const struct mm_read_ews *r)
+{
+	return (const char *const *)r->warnings->pdata;
+}
+
+void
+mm_read_ews_stats(const struct mm_read_ews *r, struct mm_read_ews_stats *out)
+{
+	*out = r->stats;
+}
+
+void
+mm_read_ews_close(struct mm_read_ews *r)
+{
+	if (r == NULL)
+		return;
+	input_free(r->in);
+	mm_meeting_free(r->pending);
+	mm_tzset_free(r->tzset);
+	g_hash_table_destroy(r->zones_added);
+	g_hash_table_destroy(r->seen_ids);
+	g_hash_table_destroy(r->full_ids);
+	g_hash_table_destroy(r->master_uids);
+	g_ptr_array_free(r->warnings, TRUE);
+	g_strfreev(r->paths);
+	g_strfreev(r->names);
+	g_free(r->name);
+	g_free(r);
+}
+
+bool
+mm_read_ews_sniff(const char *head, size_t len)
+{
+	const unsigned char *b = (const unsigned char *)head;
+	size_t i = 0, step = 1, at = 0;
+
+	if (len >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
+		i = 3;
+	else if (len >= 2 && b[0] == 0xFF && b[1] == 0xFE) {
+		i = 2;          /* UTF-16LE: the ASCII octet comes first */
+		step = 2;
+	} else if (len >= 2 && b[0] == 0xFE && b[1] == 0xFF) {
+		i = 2;
+		step = 2;
+		at = 1;
+	} else if (len >= 2 && b[0] == '<' && b[1] == 0)
+		step = 2;
+	else if (len >= 2 && b[0] == 0 && b[1] == '<') {
+		step = 2;
+		at = 1;
+	}
+	for (; i + step <= len; i += step) {
+		if (step == 2 && b[i + (at ^ 1)] != 0)
+			return false;
+		if (b[i + at] == '<')
+			return true;
+		if (!g_ascii_isspace(b[i + at]))
+			return false;
+	}
+	return false;
+}
