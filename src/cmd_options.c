@@ -226,9 +226,5 @@ mm_cmd_common_request(const struct mm_cmd_common *c,
 	req->formats = MM_FORMAT_ICS | MM_FORMAT_EML;
 	if (c->formats != NULL && parse_formats(c->formats, &req->formats) < 0)
 		return EX_USAGE;
-	if (req->formats & MM_FORMAT_EWS) {
-		mm_cmd_error("--format: ews needs EWS XML input");
-		return EX_USAGE;
-	}
 	return 0;
 }

@@ -715,15 +715,28 @@ resolve_teams(const struct mm_coords *coords, const struct coord_values *user,
 	    recurrence_id);
 	const char *conference_id = value_for(coords, user, KEY_CONFERENCE_ID);
 
-	if (link == NULL || link->join_url == NULL)
-		return MM_COORDS_MISSING;
-	out->join_url = g_strdup(link->join_url);
-	out->meeting_id = g_strdup(link->meeting_id);
-	out->passcode = g_strdup(link->passcode);
-	out->dialin_url = g_strdup(link->dialin_url);
-	if (link->conference_id != NULL)
+	if (link == NULL || link->join_url == NULL) {
+		/*
+		 * A Teams meeting that stays a Teams meeting keeps its join
+		 * link when no new one is given: an audio-conferencing change
+		 * moves only the dial-in part.  A Skype meeting cannot become a
+		 * Teams one without a link from provisioning.
+		 */
+		if (old == NULL || old->type != MM_BLOCK_TEAMS ||
+		    old->join_url == NULL)
+			return MM_COORDS_MISSING;
+		out->join_url = g_strdup(old->join_url);
+		out->meeting_id = g_strdup(old->meeting_id);
+		out->passcode = g_strdup(old->passcode);
+	} else {
+		out->join_url = g_strdup(link->join_url);
+		out->meeting_id = g_strdup(link->meeting_id);
+		out->passcode = g_strdup(link->passcode);
+		out->dialin_url = g_strdup(link->dialin_url);
+	}
+	if (link != NULL && link->conference_id != NULL)
 		out->conference_id = g_strdup(link->conference_id);
-	else if (is_keep(conference_id))
+	else if (conference_id == NULL || is_keep(conference_id))
 		out->conference_id = old != NULL ?
 		    g_strdup(old->conference_id) : NULL;
 	else

@@ -23,11 +23,13 @@
 #include "identity.h"
 #include "migrate.h"
 #include "output.h"
+#include "read_ews.h"
 #include "read_ics.h"
 #include "report.h"
 #include "rewrite.h"
 #include "select.h"
 #include "write_itip.h"
+#include "write_ews.h"
 #include "write_mime.h"
 
 /* A migrated meeting waiting for its number. */
@@ -37,6 +39,7 @@ struct pending_update {
 	long report_index;
 	bool has_ics;
 	bool has_eml;
+	bool has_ews;
 };
 
 struct run {
@@ -153,6 +156,26 @@ meeting_id(struct run *run, const struct mm_meeting *m)
 	return id;
 }
 
+/*
+ * The Teams thread id ("19:meeting_...@thread.v2") of a meetup-join URL,
+ * percent-decoded, or NULL (reference/meeting-blocks.md section 1.4).
+ */
+static char *
+teams_thread_id(const char *join_url)
+{
+	const char *p, *end;
+	char *escaped, *thread;
+
+	if (join_url == NULL || (p = strstr(join_url, "/l/meetup-join/")) == NULL)
+		return NULL;
+	p += strlen("/l/meetup-join/");
+	end = strchr(p, '/');
+	escaped = end ? g_strndup(p, (gsize)(end - p)) : g_strdup(p);
+	thread = g_uri_unescape_string(escaped, NULL);
+	g_free(escaped);
+	return thread;
+}
+
 /* Writes the update files of one migrated meeting under hidden names. */
 static int
 write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
@@ -193,6 +216,30 @@ write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
 			up.has_eml = true;
 			run->stats->invites++;
 		}
+	}
+
+	if ((req->formats & MM_FORMAT_EWS) && m->ews != NULL) {
+		GString *xml = g_string_new(NULL);
+		char *thread = teams_thread_id(v->target.join_url);
+		struct mm_ews_update update = {
+			.target = v->target.type,
+			.join_url = v->target.join_url,
+			.conference_id = v->target.conference_id,
+			.teams_thread_id = thread,
+			.toll_number = v->target.toll_number,
+		};
+		int r = mm_write_ews_update(xml, m, v->event_selected, &update, diag);
+
+		g_free(thread);
+		if (r == 0) {
+			g_free(path);
+			path = hidden_path(run, up.id, "ews.xml");
+			r = mm_output_write_file(path, xml->str, xml->len, diag);
+			up.has_ews = r == 0;
+		}
+		g_string_free(xml, TRUE);
+		if (r < 0)
+			goto out;
 	}
 
 	/* The organizer's own copy, for calendar.ics. */
@@ -362,7 +409,7 @@ remove_pending(struct run *run)
 	for (guint i = 0; i < run->pending->len; i++) {
 		struct pending_update *up =
 		    &g_array_index(run->pending, struct pending_update, i);
-		static const char *const exts[] = { "ics", "eml" };
+		static const char *const exts[] = { "ics", "eml", "ews.xml" };
 
 		for (size_t k = 0; k < G_N_ELEMENTS(exts); k++) {
 			char *path = hidden_path(run, up->id, exts[k]);
@@ -382,16 +429,17 @@ publish_updates(struct run *run, struct mm_diag *diag)
 	for (guint i = 0; i < run->pending->len; i++) {
 		struct pending_update *up =
 		    &g_array_index(run->pending, struct pending_update, i);
-		const char *outputs[3] = { NULL, NULL, NULL };
-		char *names[2] = { NULL, NULL };
+		const char *outputs[4] = { NULL, NULL, NULL, NULL };
+		char *names[3] = { NULL, NULL, NULL };
 		size_t n = 0;
 		int rc = 0;
-		static const char *const exts[] = { "ics", "eml" };
-		bool has[2];
+		static const char *const exts[] = { "ics", "eml", "ews.xml" };
+		bool has[3];
 
 		has[0] = up->has_ics;
 		has[1] = up->has_eml;
-		for (size_t k = 0; k < 2 && rc == 0; k++) {
+		has[2] = up->has_ews;
+		for (size_t k = 0; k < 3 && rc == 0; k++) {
 			char *from, *to;
 
 			if (!has[k])
@@ -461,17 +509,81 @@ out:
 	return rc;
 }
 
+/* A mailbox file of either format: the readers share their shape. */
+struct mailbox {
+	struct mm_read_ics *ics;
+	struct mm_read_ews *ews;
+};
+
+/*
+ * Whether PATH holds EWS XML: a folder of dumps, or a file whose first
+ * octets are XML (in UTF-8 or UTF-16).
+ */
+static bool
+is_ews(const char *path)
+{
+	char head[512];
+	size_t n = 0;
+	FILE *f;
+
+	if (g_file_test(path, G_FILE_TEST_IS_DIR))
+		return true;
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return false;
+	n = fread(head, 1, sizeof head, f);
+	fclose(f);
+	return mm_read_ews_sniff(head, n);
+}
+
+static int
+mailbox_open(struct mailbox *mb, const char *path, unsigned formats,
+    struct mm_diag *diag)
+{
+	if (is_ews(path)) {
+		mb->ews = mm_read_ews_open(path, NULL, diag);
+		return mb->ews != NULL ? 0 : -1;
+	}
+	if (formats & MM_FORMAT_EWS)
+		return mm_diag_set(diag, MM_DIAG_USAGE, "--format ews needs EWS XML "
+		    "input: %s is not EWS XML", path);
+	mb->ics = mm_read_ics_open(path, NULL, diag);
+	return mb->ics != NULL ? 0 : -1;
+}
+
+static int
+mailbox_next(struct mailbox *mb, struct mm_meeting **m, struct mm_diag *diag)
+{
+	if (mb->ews != NULL)
+		return mm_read_ews_next(mb->ews, m, diag);
+	return mm_read_ics_next(mb->ics, m, diag);
+}
+
+static const char *const *
+mailbox_warnings(const struct mailbox *mb)
+{
+	if (mb->ews != NULL)
+		return mm_read_ews_warnings(mb->ews);
+	return mm_read_ics_warnings(mb->ics);
+}
+
+static void
+mailbox_close(struct mailbox *mb)
+{
+	mm_read_ews_close(mb->ews);
+	mm_read_ics_close(mb->ics);
+}
+
 static int
 read_mailbox(struct run *run, const char *path, struct mm_diag *diag)
 {
-	struct mm_read_ics *reader;
+	struct mailbox mb = { NULL, NULL };
 	struct mm_meeting *m = NULL;
 	int r, rc = -1;
 
-	reader = mm_read_ics_open(path, NULL, diag);
-	if (reader == NULL)
+	if (mailbox_open(&mb, path, run->req->formats, diag) < 0)
 		return -1;
-	while ((r = mm_read_ics_next(reader, &m, diag)) > 0) {
+	while ((r = mailbox_next(&mb, &m, diag)) > 0) {
 		r = process_meeting(run, m, diag);
 		mm_meeting_free(m);
 		m = NULL;
@@ -483,14 +595,14 @@ read_mailbox(struct run *run, const char *path, struct mm_diag *diag)
 	rc = 0;
 out:
 	{
-		const char *const *warnings = mm_read_ics_warnings(reader);
+		const char *const *warnings = mailbox_warnings(&mb);
 
 		for (size_t i = 0; warnings != NULL && warnings[i] != NULL; i++) {
 			if (run->stats->last_message == NULL)
 				run->stats->last_message = g_strdup(warnings[i]);
 		}
 	}
-	mm_read_ics_close(reader);
+	mailbox_close(&mb);
 	return rc;
 }
 

@@ -261,6 +261,15 @@ mm_rewrite_meeting(struct mm_meeting *meeting, struct mm_verdict *verdict,
 		step_sequence(meeting->events[e], &sequence_evidence);
 		put_dtstamp(meeting->events[e], opt->now);
 	}
+	/* The writers of other formats (EWS) need the values too. */
+	for (size_t e = 0; e < meeting->event_count; e++) {
+		if (targets[e].type != MM_BLOCK_NONE) {
+			mm_target_release(&verdict->target);
+			verdict->target = targets[e];
+			memset(&targets[e], 0, sizeof targets[e]);
+			break;
+		}
+	}
 	if (language_used != NULL)
 		mm_verdict_evidence(verdict, "template %s", language_used);
 	if (sequence_evidence != NULL)

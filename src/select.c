@@ -19,6 +19,7 @@
 
 #include "contentline.h"
 #include "limits.h"
+#include "read_ews.h"
 #include "select.h"
 #include "tz.h"
 
@@ -109,6 +110,7 @@ mm_verdict_release(struct mm_verdict *v)
 	}
 	g_free(v->bodies);
 	g_free(v->event_selected);
+	mm_target_release(&v->target);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -944,8 +946,20 @@ decide(struct mm_block_engine *engine, struct mm_meeting *meeting,
 		}
 	}
 
-	/* NotOrganizer. */
-	if (id == NULL || !mm_identity_matches(id, meeting->organizer.address,
+	/*
+	 * NotOrganizer.  An EWS item says so itself (MyResponseType=Organizer
+	 * or IsOrganizer); the addresses decide only where the dump is silent.
+	 */
+	rc = meeting->ews != NULL ? mm_ews_item_is_organizer(meeting->ews) : -1;
+	if (rc == 0) {
+		mm_verdict_evidence(out, "EWS item not organized by the mailbox owner");
+		mm_verdict_set(out, MM_RESULT_SKIPPED, MM_REASON_NOT_ORGANIZER,
+		    NULL);
+		return 0;
+	}
+	if (rc == 1)
+		matched = "EWS MyResponseType/IsOrganizer";
+	else if (id == NULL || !mm_identity_matches(id, meeting->organizer.address,
 	    meeting->organizer.name, &matched)) {
 		if (meeting->organizer.address == NULL &&
 		    meeting->organizer.name == NULL)
@@ -1033,6 +1047,12 @@ decide(struct mm_block_engine *engine, struct mm_meeting *meeting,
 		markers++;
 	}
 
+	if (meeting->ews != NULL && mm_ews_item_addin_marker(meeting->ews)) {
+		mm_verdict_evidence(out, "EWS %s",
+		    mm_ews_item_addin_marker(meeting->ews));
+		markers++;
+	}
+
 	/* NotOnlineMeeting, unless the add-in says it is one. */
 	if (first_found == NULL && markers == 0) {
 		mm_verdict_evidence(out, "no block in DESCRIPTION or X-ALT-DESC");
@@ -1074,6 +1094,13 @@ decide(struct mm_block_engine *engine, struct mm_meeting *meeting,
 		return 0;
 	}
 	mm_verdict_evidence(out, "attendees %zu", out->attendee_count);
+
+	/* Selected; but a body cut short cannot be rewritten whole. */
+	if (meeting->ews != NULL && meeting->ews->body_truncated) {
+		mm_verdict_set(out, MM_RESULT_FAILED, MM_REASON_TRUNCATED_BODY,
+		    "the dump holds the body cut short (IsTruncated=\"true\")");
+		return 0;
+	}
 
 	/* Selected; but a block that is not there cannot be replaced. */
 	if (first_found == NULL) {

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "block.h"
+#include "coords.h"
 #include "diag.h"
 #include "identity.h"
 #include "meeting.h"
@@ -78,6 +79,9 @@ struct mm_verdict {
 	/* per event of the meeting: true when the update covers it (master and
 	   future exceptions); owned, meeting->event_count entries */
 	bool *event_selected;
+	/* the coordinates the rewrite moved the meeting to (first covered
+	   event's); type MM_BLOCK_NONE until then */
+	struct mm_target target;
 };
 
 void mm_verdict_init(struct mm_verdict *v);

@@ -5,13 +5,14 @@
 # corpus (kept beside the project, not in it) and compares the plan with the
 # expectation in tests/corpus/, so that each verdict on real Outlook and
 # Exchange data is one a person has read.  MM_REGEN=1 rewrites them.
-# Skips (77) where the shared corpus is absent.
+# Skips where the shared corpus is absent (a TAP plan of 0 with SKIP: the
+# TAP driver counts exit status 77 as an error).
 
 : "${MEETMIG:?}" "${MM_SRCDIR:?}" "${MM_BUILDDIR:?}"
 corpus="$MM_SRCDIR/../shared/corpus/public"
 if [ ! -d "$corpus" ]; then
 	echo "1..0 # SKIP shared corpus not present"
-	exit 77
+	exit 0
 fi
 
 # The organizer each sample is planned for: the one it names, so that the

@@ -248,6 +248,59 @@ main(void)
 		mm_diag_release(&diag);
 	}
 
+	/*
+	 * A Teams meeting staying Teams keeps its own join link when the
+	 * links file has none for it (an audio-conferencing change); a Skype
+	 * meeting becoming Teams cannot (the "Teams no link" case above).
+	 */
+	{
+		static const struct {
+			const char *name, *ini, *want;
+		} keep_cases[] = {
+			{ "Teams keeps its link, new audio", design_example,
+			  "join=https://teams.microsoft.com/l/meetup-join/19%3ameeting_OLD%40thread.v2/0\n"
+			  "confid=7654321\ntoll=+1 425 555 0100 (Redmond)\n"
+			  "tollfree=+1 800 555 0100\nmeeting=111 222 333 44\n"
+			  "passcode=OldPw1\n" },
+			{ "Teams keeps its link, empty coordinates", NULL,
+			  "join=https://teams.microsoft.com/l/meetup-join/19%3ameeting_OLD%40thread.v2/0\n"
+			  "confid=99887766\nmeeting=111 222 333 44\npasscode=OldPw1\n" },
+		};
+		struct mm_block teams_old;
+
+		memset(&teams_old, 0, sizeof(teams_old));
+		teams_old.type = MM_BLOCK_TEAMS;
+		teams_old.join_url = g_strdup("https://teams.microsoft.com/l/"
+		    "meetup-join/19%3ameeting_OLD%40thread.v2/0");
+		teams_old.meeting_id = g_strdup("111 222 333 44");
+		teams_old.passcode = g_strdup("OldPw1");
+		teams_old.conference_id = g_strdup("99887766");
+		for (i = 0; i < G_N_ELEMENTS(keep_cases); i++) {
+			struct mm_coords *coords;
+			struct mm_target target;
+			int rc;
+
+			coords = keep_cases[i].ini != NULL ?
+			    mm_coords_load_memory(keep_cases[i].ini,
+			    strlen(keep_cases[i].ini), "c.ini", &diag) :
+			    mm_coords_load(NULL, &diag);
+			rc = coords == NULL ? -2 : mm_coords_resolve(coords,
+			    "bob@contoso.com", "bob@contoso.com", "unknown-uid",
+			    NULL, MM_BLOCK_TEAMS, &teams_old, &target, &diag);
+			if (tap_ok(rc == MM_COORDS_OK, "%s: result %d",
+			    keep_cases[i].name, rc)) {
+				char *got = render(&target);
+
+				tap_str(got, keep_cases[i].want, keep_cases[i].name);
+				g_free(got);
+				mm_target_release(&target);
+			}
+			mm_diag_release(&diag);
+			mm_coords_free(coords);
+		}
+		mm_block_release(&teams_old);
+	}
+
 	/* [meeting] language, and a user's override of it. */
 	{
 		struct mm_coords *coords;
