@@ -40,7 +40,7 @@ mm_cmd_migrate(int argc, char **argv)
 	int ran, status;
 
 	mm_diag_init(&diag);
-	context = g_option_context_new("MAILBOX... - migrate one user's meetings");
+	context = g_option_context_new("- migrate one user's meetings");
 	g_option_context_set_summary(context,
 	    "Reads the user's exported mailbox (.ics), selects the future online\n"
 	    "meetings the user organizes, replaces their online meeting block and\n"

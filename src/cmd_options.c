@@ -34,7 +34,8 @@ mm_cmd_parse(GOptionContext *context, int *argc, char ***argv)
 	GError *error = NULL;
 
 	if (!g_option_context_parse(context, argc, argv, &error)) {
-		mm_cmd_error("%s (try '%s --help')", error->message, (*argv)[0]);
+		mm_cmd_error("%s (try 'meetmig %s --help')", error->message,
+		    (*argv)[0]);
 		g_error_free(error);
 		return EX_USAGE;
 	}

@@ -110,7 +110,7 @@ mm_cmd_plan(int argc, char **argv)
 	int status;
 
 	mm_diag_init(&diag);
-	context = g_option_context_new("MAILBOX... - show what migrate would do");
+	context = g_option_context_new("- show what migrate would do");
 	g_option_context_set_summary(context,
 	    "Makes the decisions of migrate and prints them, one line per meeting\n"
 	    "with its result, reason and evidence.  Writes nothing else.");
@@ -143,8 +143,12 @@ mm_cmd_plan(int argc, char **argv)
 	    common.identity, stats.meetings, stats.selected, stats.failed,
 	    stats.skipped);
 	if (plan.csv != NULL) {
-		if (mm_output_write_file(provisioning, plan.csv->str, plan.csv->len,
-		    &diag) < 0) {
+		char *folder = g_path_get_dirname(provisioning);
+		int made = mm_output_mkdirs(folder, &diag);
+
+		g_free(folder);
+		if (made < 0 || mm_output_write_file(provisioning, plan.csv->str,
+		    plan.csv->len, &diag) < 0) {
 			mm_cmd_error("%s", diag.message);
 			status = mm_diag_exit_status(&diag);
 			goto out;
