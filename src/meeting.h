@@ -154,4 +154,11 @@ void mm_event_remove(struct mm_event *event, size_t index);
 
 void mm_party_release(struct mm_party *party);
 
+/*
+ * libical's parse of EVENT's lines, bodies left out (see struct mm_event):
+ * owned (icalcomponent_free), or NULL when libical makes nothing of them.
+ * Readers fill ev->ical with it.
+ */
+icalcomponent *mm_event_parse(const struct mm_event *ev);
+
 #endif

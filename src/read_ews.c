@@ -603,32 +603,6 @@ is_utc_name(const char *iana)
 	return false;
 }
 
-/* A Windows zone id to IANA with ICU; owned, or NULL when ICU has none. */
-static char *
-windows_to_iana(const char *id)
-{
-	UChar win[128], iana[128];
-	char iana8[256];
-	int32_t win_len = 0, iana_len, iana8_len = 0;
-	UErrorCode err = U_ZERO_ERROR;
-
-	u_strFromUTF8(win, (int32_t)G_N_ELEMENTS(win), &win_len, id, -1, &err);
-	if (U_FAILURE(err) || win_len >= (int32_t)G_N_ELEMENTS(win))
-		return NULL;
-	iana_len = ucal_getTimeZoneIDForWindowsID(win, win_len, NULL, iana,
-	    (int32_t)G_N_ELEMENTS(iana), &err);
-	/* An unknown id is not an error to ICU: the length is 0. */
-	if (U_FAILURE(err) || iana_len <= 0 ||
-	    iana_len >= (int32_t)G_N_ELEMENTS(iana))
-		return NULL;
-	u_strToUTF8(iana8, (int32_t)sizeof(iana8), &iana8_len, iana, iana_len,
-	    &err);
-	if (U_FAILURE(err) || iana8_len >= (int32_t)sizeof(iana8))
-		return NULL;
-	iana8[iana8_len] = '\0';
-	return g_strdup(iana8);
-}
-
 /*
  * What a zone id of the dump means: "UTC", an IANA name libical knows, or
  * NULL.  Ids are Windows ids ("W. Europe Standard Time"), Exchange's
@@ -644,7 +618,7 @@ map_zone(const char *id)
 	if (g_ascii_strcasecmp(id, "tzone://Microsoft/Utc") == 0 ||
 	    is_utc_name(id))
 		return g_strdup("UTC");
-	iana = windows_to_iana(id);
+	iana = mm_tz_windows_to_iana(id);
 	if (iana == NULL && strchr(id, '/') != NULL &&
 	    icaltimezone_get_builtin_timezone(id) != NULL)
 		iana = g_strdup(id);
@@ -1595,28 +1569,13 @@ ensure_vtimezone(struct mm_read_ews *r, const char *iana)
 static char *
 event_parse(struct mm_event *ev)
 {
-	char begin[] = "BEGIN:VEVENT", end[] = "END:VEVENT";
-	icalparser *parser = icalparser_new();
-	icalcomponent *comp;
 	icalproperty *err;
-	size_t i;
 
-	icalparser_add_line(parser, begin);
-	for (i = 0; i < ev->prop_count; i++) {
-		struct mm_prop *p = &ev->props[i];
-
-		if (mm_contentline_name_is(p->line, p->name_len, "DESCRIPTION") ||
-		    mm_contentline_name_is(p->line, p->name_len, "X-ALT-DESC") ||
-		    mm_contentline_name_is(p->line, p->name_len, "ATTACH"))
-			continue;
-		(void)icalparser_add_line(parser, p->line);
-	}
-	comp = icalparser_add_line(parser, end);
-	icalparser_free(parser);
-	if (comp == NULL)
+	ev->ical = mm_event_parse(ev);
+	if (ev->ical == NULL)
 		return g_strdup("libical cannot parse the synthesized event");
-	ev->ical = comp;
-	err = icalcomponent_get_first_property(comp, ICAL_XLICERROR_PROPERTY);
+	err = icalcomponent_get_first_property(ev->ical,
+	    ICAL_XLICERROR_PROPERTY);
 	if (err != NULL)
 		return g_strdup_printf("libical: %s", icalproperty_get_xlicerror(err));
 	return NULL;

@@ -413,66 +413,6 @@ join_to_last(struct mm_event *ev, const GString *line)
 	}
 }
 
-static bool
-is_body(const struct mm_prop *p)
-{
-	return mm_contentline_name_is(p->line, p->name_len, "DESCRIPTION") ||
-	    mm_contentline_name_is(p->line, p->name_len, "X-ALT-DESC") ||
-	    mm_contentline_name_is(p->line, p->name_len, "ATTACH");
-}
-
-/*
- * Gives the event's lines to libical one at a time, wrapped in
- * BEGIN:VEVENT/END:VEVENT.  icalparser_add_line() borrows the line
- * (icalparser_parse() frees its own after the call), and one line at a
- * time keeps libical linear where icalparser_parse_string() is quadratic.
- * Left out: the bodies at the event's own level (libical does not need
- * them, and they are most of the bytes), lines without ':' and END lines
- * without their BEGIN (libical would close the wrong component).  Nested
- * components (VALARM) are given whole.
- */
-static icalcomponent *
-build_ical(const struct mm_event *ev)
-{
-	char begin[] = "BEGIN:VEVENT", end[] = "END:VEVENT", end_nested[] =
-	    "END:X-MM-NESTED";
-	icalparser *parser = icalparser_new();
-	icalcomponent *comp = NULL;
-	size_t i;
-	int depth = 0;
-
-	icalparser_add_line(parser, begin);
-	for (i = 0; i < ev->prop_count && comp == NULL; i++) {
-		const struct mm_prop *p = &ev->props[i];
-
-		if (p->name_len == p->len)
-			continue;
-		if (mm_contentline_name_is(p->line, p->name_len, "BEGIN")) {
-			depth++;
-		} else if (mm_contentline_name_is(p->line, p->name_len, "END")) {
-			if (depth == 0)
-				continue;
-			depth--;
-		} else if (depth == 0 && is_body(p)) {
-			continue;
-		}
-		comp = icalparser_add_line(parser, p->line);
-	}
-	/* libical's END closes whatever is open, whatever its name. */
-	while (comp == NULL && depth-- > 0)
-		comp = icalparser_add_line(parser, end_nested);
-	if (comp == NULL)
-		comp = icalparser_add_line(parser, end);
-	if (comp == NULL) {
-		/* clean() returns a tree the parser still owns. */
-		comp = icalparser_clean(parser);
-		if (comp != NULL)
-			comp = icalcomponent_new_clone(comp);
-	}
-	icalparser_free(parser);
-	return comp;
-}
-
 /* Properties whose loss would change which occurrences a meeting has. */
 static const char *const time_props[] = {
 	"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "EXRULE",
@@ -654,7 +594,7 @@ finish_event(struct mm_read_ics *r, struct mm_event *ev)
 		}
 	}
 	ev->recurrence_id = raw_value(ev, "RECURRENCE-ID");
-	ev->ical = build_ical(ev);
+	ev->ical = mm_event_parse(ev);
 	if (ev->ical == NULL)
 		event_error(ev, "cannot parse VEVENT started at line %u (%s)",
 		    ev->lineno, r->name);

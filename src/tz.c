@@ -212,21 +212,21 @@ find_file_zone(const struct mm_tzset *tzset, const char *tzid)
 	return NULL;
 }
 
-/* Windows zone name ("W. Europe Standard Time") to IANA, with ICU. */
-static icaltimezone *
-windows_zone(const char *tzid)
+char *
+mm_tz_windows_to_iana(const char *windows_id)
 {
 	UChar win[128], iana[128];
 	char iana8[256];
 	int32_t win_len = 0, iana_len, iana8_len = 0;
 	UErrorCode err = U_ZERO_ERROR;
 
-	u_strFromUTF8(win, (int32_t)G_N_ELEMENTS(win), &win_len, tzid, -1, &err);
+	u_strFromUTF8(win, (int32_t)G_N_ELEMENTS(win), &win_len, windows_id, -1,
+	    &err);
 	if (U_FAILURE(err) || win_len >= (int32_t)G_N_ELEMENTS(win))
 		return NULL;
 	iana_len = ucal_getTimeZoneIDForWindowsID(win, win_len, NULL, iana,
 	    (int32_t)G_N_ELEMENTS(iana), &err);
-	/* Zero length means ICU does not know the name. */
+	/* Zero length means ICU does not know the name: not an error to ICU. */
 	if (U_FAILURE(err) || iana_len <= 0 ||
 	    iana_len >= (int32_t)G_N_ELEMENTS(iana))
 		return NULL;
@@ -235,7 +235,19 @@ windows_zone(const char *tzid)
 	if (U_FAILURE(err) || iana8_len >= (int32_t)sizeof(iana8))
 		return NULL;
 	iana8[iana8_len] = '\0';
-	return icaltimezone_get_builtin_timezone(iana8);
+	return g_strdup(iana8);
+}
+
+/* Windows zone name ("W. Europe Standard Time") to a built-in zone. */
+static icaltimezone *
+windows_zone(const char *tzid)
+{
+	char *iana = mm_tz_windows_to_iana(tzid);
+	icaltimezone *zone = iana != NULL ?
+	    icaltimezone_get_builtin_timezone(iana) : NULL;
+
+	g_free(iana);
+	return zone;
 }
 
 icaltimezone *

@@ -51,6 +51,12 @@ const struct mm_event *mm_tzset_vtimezone(const struct mm_tzset *tzset,
     const char *tzid);
 
 /*
+ * The IANA name ICU gives for a Windows zone id ("W. Europe Standard Time"
+ * is "Europe/Berlin"); owned (g_free), or NULL when ICU knows none.
+ */
+char *mm_tz_windows_to_iana(const char *windows_id);
+
+/*
  * Converts an iCalendar time as written (value of DTSTART etc.) and its TZID
  * parameter (NULL when absent) to seconds since the epoch in UTC.  A DATE
  * value is midnight UTC of that date; a UTC value ('Z') is taken as it is
