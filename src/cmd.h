@@ -66,6 +66,9 @@ int mm_cmd_common_request(const struct mm_cmd_common *common,
 /* Parses an ISO 8601 time ("2026-11-21T09:00:00Z"); -1 if it is not one. */
 int mm_cmd_parse_time(const char *text, int64_t *out);
 
+/* A reader's warning, as migrate and plan print it on stderr. */
+void mm_cmd_warning(void *data, const char *message);
+
 /* Prints "meetmig: MESSAGE" on stderr. */
 void mm_cmd_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 

@@ -16,16 +16,63 @@
 #include "cmd.h"
 #include "select.h"
 
+/*
+ * Messages quote input: UIDs, subjects, file names.  A control character
+ * or a broken UTF-8 sequence in one must not reach a terminal or a log as
+ * it is (fixtures/hostile/uid-paths.ics: a CR in a UID would let it
+ * overwrite the line it is on, a LF forge a line of its own, an ESC start
+ * a terminal escape sequence), so those are written as \r, \n, \t or \xNN.
+ */
+static void
+put_printable(FILE *out, const char *text)
+{
+	const char *p = text, *end = text + strlen(text);
+
+	while (p < end) {
+		gunichar c = g_utf8_get_char_validated(p, end - p);
+		const char *next;
+
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			fprintf(out, "\\x%02X", (unsigned)(unsigned char)*p++);
+			continue;
+		}
+		next = p + g_utf8_skip[(guchar)*p];
+		if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\r')
+			fputs("\\r", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02X", (unsigned)c);
+		else if (c >= 0x80 && c < 0xa0)
+			fprintf(out, "\\u%04X", (unsigned)c);
+		else
+			fwrite(p, 1, (size_t)(next - p), out);
+		p = next;
+	}
+}
+
 void
 mm_cmd_error(const char *fmt, ...)
 {
 	va_list ap;
+	char *message;
 
-	fputs("meetmig: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	message = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
+	fputs("meetmig: ", stderr);
+	put_printable(stderr, message);
 	fputc('\n', stderr);
+	g_free(message);
+}
+
+void
+mm_cmd_warning(void *data, const char *message)
+{
+	(void)data;
+	mm_cmd_error("warning: %s", message);
 }
 
 int

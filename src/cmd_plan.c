@@ -124,6 +124,7 @@ mm_cmd_plan(int argc, char **argv)
 		goto out;
 	req.plan_only = true;
 	req.on_meeting = print_verdict;
+	req.on_warning = mm_cmd_warning;
 	req.on_meeting_data = &plan;
 	if (provisioning != NULL) {
 		plan.csv = g_string_new(NULL);

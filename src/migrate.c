@@ -263,6 +263,24 @@ write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
 	up.id = NULL;
 	rc = 0;
 out:
+	if (rc < 0 && up.id != NULL) {
+		/*
+		 * The files of this meeting written so far are not in
+		 * run->pending yet: take them back here, or a run error
+		 * (a full disk at its .eml, tests/faults.sh) leaves its
+		 * .ics.part behind.
+		 */
+		static const char *const exts[] = { "ics", "eml", "ews.xml" };
+		const bool written[] = { up.has_ics, up.has_eml, up.has_ews };
+
+		for (size_t k = 0; k < G_N_ELEMENTS(exts); k++) {
+			if (written[k]) {
+				g_free(path);
+				path = hidden_path(run, up.id, exts[k]);
+				unlink(path);
+			}
+		}
+	}
 	g_free(up.id);
 	g_free(path);
 	g_string_free(ics, TRUE);
@@ -600,6 +618,9 @@ out:
 		for (size_t i = 0; warnings != NULL && warnings[i] != NULL; i++) {
 			if (run->stats->last_message == NULL)
 				run->stats->last_message = g_strdup(warnings[i]);
+			if (run->req->on_warning != NULL)
+				run->req->on_warning(run->req->on_meeting_data,
+				    warnings[i]);
 		}
 	}
 	mailbox_close(&mb);

@@ -42,6 +42,9 @@ struct mm_migrate_request {
 	void (*on_meeting)(void *data, const struct mm_meeting *meeting,
 	    const struct mm_verdict *verdict);
 	void *on_meeting_data;
+	/* Called with each warning of a reader (a file cut short, characters
+	   dropped, ...) once that mailbox has been read; may be NULL. */
+	void (*on_warning)(void *data, const char *message);
 };
 
 struct mm_migrate_stats {

@@ -997,6 +997,19 @@ decide(struct mm_block_engine *engine, struct mm_meeting *meeting,
 		return 0;
 	}
 
+	/*
+	 * A FindItem (CalendarView) dump carries neither body nor attendees:
+	 * nothing about the block can be decided, so the meeting fails rather
+	 * than pass for one without a block.
+	 */
+	if (meeting->ews != NULL && meeting->ews->from_find_item) {
+		mm_verdict_evidence(out, "EWS FindItem item: no body, no attendees");
+		mm_verdict_set(out, MM_RESULT_FAILED, MM_REASON_INVALID_DATA,
+		    "a FindItem response carries no body: dump this item with "
+		    "GetItem (%s:%u)", source_name(meeting), meeting->lineno);
+		return 0;
+	}
+
 	/* The bodies, and the blocks in them. */
 	rc = scan_bodies(engine, meeting, out, diag);
 	if (rc < 0)
