@@ -1692,3 +1692,70 @@ out:
 	pcre2_match_data_free(s.match_data);
 	return ret;
 }
+
+char *
+mm_block_teams_thread_id(const char *join_url)
+{
+	const char *p, *end;
+	char *escaped, *thread;
+
+	if (join_url == NULL || (p = strstr(join_url, "/l/meetup-join/")) == NULL)
+		return NULL;
+	p += strlen("/l/meetup-join/");
+	end = p + strcspn(p, "/?#");
+	escaped = g_strndup(p, (gsize)(end - p));
+	thread = g_uri_unescape_string(escaped, NULL);
+	g_free(escaped);
+	if (thread != NULL && *thread == '\0') {
+		g_free(thread);
+		thread = NULL;
+	}
+	return thread;
+}
+
+/* The string value of KEY in the small JSON object TEXT, owned, or NULL. */
+static char *
+json_string_value(const char *text, const char *key)
+{
+	char *quoted = g_strdup_printf("\"%s\"", key);
+	const char *p = strstr(text, quoted);
+	const char *end;
+
+	p = p != NULL ? p + strlen(quoted) : NULL;
+	g_free(quoted);
+	if (p == NULL)
+		return NULL;
+	p += strspn(p, " \t");
+	if (*p++ != ':')
+		return NULL;
+	p += strspn(p, " \t");
+	if (*p++ != '"')
+		return NULL;
+	end = strchr(p, '"');
+	return end != NULL ? g_strndup(p, (gsize)(end - p)) : NULL;
+}
+
+int
+mm_block_teams_context(const char *join_url, char **tenant, char **organizer)
+{
+	const char *p;
+	char *context;
+
+	*tenant = *organizer = NULL;
+	if (join_url == NULL || (p = strstr(join_url, "context=")) == NULL)
+		return -1;
+	p += strlen("context=");
+	context = g_uri_unescape_segment(p, p + strcspn(p, "&#"), NULL);
+	if (context == NULL)
+		return -1;
+	*tenant = json_string_value(context, "Tid");
+	*organizer = json_string_value(context, "Oid");
+	g_free(context);
+	if (*tenant == NULL || *organizer == NULL) {
+		g_free(*tenant);
+		g_free(*organizer);
+		*tenant = *organizer = NULL;
+		return -1;
+	}
+	return 0;
+}

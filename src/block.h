@@ -97,4 +97,18 @@ void mm_block_release(struct mm_block *block);
 char *mm_block_splice(const char *body, size_t len, const struct mm_block *block,
     const char *replacement, size_t *out_len);
 
+/*
+ * The Teams thread id ("19:meeting_...@thread.v2") of a meetup-join URL,
+ * percent-decoded (reference/meeting-blocks.md section 1.4); owned, or NULL
+ * when the URL has none.
+ */
+char *mm_block_teams_thread_id(const char *join_url);
+
+/*
+ * The tenant (Tid) and organizer (Oid) ids in a meetup-join URL's context
+ * parameter.  Returns 0 with both owned, or -1 with both NULL.
+ */
+int mm_block_teams_context(const char *join_url, char **tenant,
+    char **organizer);
+
 #endif

@@ -156,26 +156,6 @@ meeting_id(struct run *run, const struct mm_meeting *m)
 	return id;
 }
 
-/*
- * The Teams thread id ("19:meeting_...@thread.v2") of a meetup-join URL,
- * percent-decoded, or NULL (reference/meeting-blocks.md section 1.4).
- */
-static char *
-teams_thread_id(const char *join_url)
-{
-	const char *p, *end;
-	char *escaped, *thread;
-
-	if (join_url == NULL || (p = strstr(join_url, "/l/meetup-join/")) == NULL)
-		return NULL;
-	p += strlen("/l/meetup-join/");
-	end = strchr(p, '/');
-	escaped = end ? g_strndup(p, (gsize)(end - p)) : g_strdup(p);
-	thread = g_uri_unescape_string(escaped, NULL);
-	g_free(escaped);
-	return thread;
-}
-
 /* Writes the update files of one migrated meeting under hidden names. */
 static int
 write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
@@ -220,7 +200,7 @@ write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
 
 	if ((req->formats & MM_FORMAT_EWS) && m->ews != NULL) {
 		GString *xml = g_string_new(NULL);
-		char *thread = teams_thread_id(v->target.join_url);
+		char *thread = mm_block_teams_thread_id(v->target.join_url);
 		struct mm_ews_update update = {
 			.target = v->target.type,
 			.join_url = v->target.join_url,

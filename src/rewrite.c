@@ -99,23 +99,184 @@ put_dtstamp(struct mm_event *ev, int64_t now)
 	g_date_time_unref(t);
 }
 
+/* The unescaped TEXT value of property NAME, owned, or NULL. */
+static char *
+text_property(const struct mm_event *ev, const char *name)
+{
+	int i = mm_event_find(ev, name);
+	const struct mm_prop *p;
+	char *text;
+	size_t len;
+
+	if (i < 0)
+		return NULL;
+	p = &ev->props[i];
+	mm_text_unescape(p->line + p->value_off, p->len - p->value_off, &text,
+	    &len, NULL);
+	return text;
+}
+
 /*
- * Replaces the value of property NAME, when the event has it, by VALUE
- * escaped as TEXT.  The X-MICROSOFT-* properties are X- properties, which
- * RFC 5545 section 3.8.8.2 types as TEXT by default; Exchange escapes them so.
+ * Sets property NAME to VALUE escaped as TEXT: its value when the event
+ * has it (parameters kept), else a new line when ADD.  The X-MICROSOFT-*
+ * properties are X- properties, which RFC 5545 section 3.8.8.2 types as
+ * TEXT by default; Exchange escapes them so.
  */
 static void
-set_text_property(struct mm_event *ev, const char *name, const char *value)
+set_text_property(struct mm_event *ev, const char *name, const char *value,
+    bool add)
 {
 	int i = mm_event_find(ev, name);
 	GString *escaped;
 
-	if (i < 0 || value == NULL)
+	if (value == NULL || (i < 0 && !add))
 		return;
 	escaped = g_string_new(NULL);
-	mm_text_escape(escaped, value, strlen(value));
-	mm_event_set_value(ev, (size_t)i, escaped->str, escaped->len);
+	if (i >= 0) {
+		mm_text_escape(escaped, value, strlen(value));
+		mm_event_set_value(ev, (size_t)i, escaped->str, escaped->len);
+	} else {
+		g_string_append_printf(escaped, "%s:", name);
+		mm_text_escape(escaped, value, strlen(value));
+		mm_event_put_line(ev, name, escaped->str);
+	}
 	g_string_free(escaped, TRUE);
+}
+
+static void
+remove_property(struct mm_event *ev, const char *name)
+{
+	int i;
+
+	while ((i = mm_event_find(ev, name)) >= 0)
+		mm_event_remove(ev, (size_t)i);
+}
+
+/*
+ * The SIP user of the conference URI: the one the old
+ * X-MICROSOFT-ONLINEMEETINGCONFLINK names (the organizer's SIP address,
+ * which need not be the ORGANIZER mail address), else ORGANIZER's address
+ * without its scheme.  Owned.
+ */
+static char *
+conference_user(const struct mm_meeting *m, const struct mm_event *ev)
+{
+	char *old = text_property(ev, "X-MICROSOFT-ONLINEMEETINGCONFLINK");
+	const char *a = m->organizer.address;
+	char *user = NULL;
+
+	if (old != NULL && g_str_has_prefix(old, "conf:sip:"))
+		user = g_strndup(old + 9, strcspn(old + 9, ";"));
+	g_free(old);
+	if (user != NULL && *user != '\0')
+		return user;
+	g_free(user);
+	if (a != NULL && g_ascii_strncasecmp(a, "sip:", 4) == 0)
+		a += 4;
+	return g_strdup(a != NULL ? a : "");
+}
+
+/*
+ * The Teams form of X-MICROSOFT-ONLINEMEETINGCONFLINK
+ * (reference/meeting-blocks.md section 2.1): the thread id with "@"
+ * written "-", the organizer and tenant ids without dashes.  NULL when the
+ * join URL does not carry them.
+ */
+/* TEXT without its '-' characters (GUIDs as the conference URI writes them). */
+static char *
+without_dashes(const char *text)
+{
+	GString *out = g_string_new(NULL);
+
+	for (const char *p = text; *p != '\0'; p++)
+		if (*p != '-')
+			g_string_append_c(out, *p);
+	return g_string_free(out, FALSE);
+}
+
+static char *
+teams_conf_link(const struct mm_meeting *m, const struct mm_event *ev,
+    const char *join_url)
+{
+	char *thread = mm_block_teams_thread_id(join_url);
+	char *tenant = NULL, *oid = NULL, *link = NULL;
+	char *user = conference_user(m, ev);
+
+	if (thread != NULL && mm_block_teams_context(join_url, &tenant, &oid) == 0) {
+		char *tenant_bare = without_dashes(tenant);
+		char *oid_bare = without_dashes(oid);
+
+		g_strdelimit(thread, "@", '-');
+		link = g_strdup_printf("conf:sip:%s;gruu;opaque=app:conf:focus:id:"
+		    "teams:2:0!%s!%s!%s", user, thread, oid_bare, tenant_bare);
+		g_free(tenant_bare);
+		g_free(oid_bare);
+	}
+	g_free(thread);
+	g_free(tenant);
+	g_free(oid);
+	g_free(user);
+	return link;
+}
+
+/* SkypeTeamsProperties with its "cid" set to THREAD. */
+static char *
+teams_properties(const char *old, const char *thread)
+{
+	const char *cid = old != NULL ? strstr(old, "\"cid\"") : NULL;
+	const char *open, *close;
+
+	if (cid != NULL && (open = strchr(cid + 5, '"')) != NULL &&
+	    (close = strchr(open + 1, '"')) != NULL)
+		return g_strdup_printf("%.*s%s%s", (int)(open + 1 - old), old,
+		    thread, close);
+	return g_strdup_printf("{\"cid\":\"%s\",\"private\":true,\"type\":0,"
+	    "\"mid\":0,\"rid\":0,\"uid\":null}", thread);
+}
+
+/*
+ * LOCATION and the location properties that only name the online meeting
+ * ("Skype Meeting") follow the new block; a room the organizer typed is
+ * left alone.
+ */
+static void
+align_location(struct mm_event *ev, const struct mm_target *target,
+    const char *language)
+{
+	char *old = text_property(ev, "LOCATION");
+	const char *old_language = NULL;
+	const char *now;
+	static const char *const json_props[] = {
+		"X-MICROSOFT-LOCATIONS", "X-MICROSOFT-LOCATIONDISPLAYNAME",
+	};
+
+	if (old == NULL || !mm_template_is_location(old, &old_language)) {
+		g_free(old);
+		return;
+	}
+	/* The location keeps its own language (and LANGUAGE parameter). */
+	now = mm_template_location(target->type,
+	    old_language != NULL ? old_language : language);
+	if (strcmp(old, now) == 0) {
+		g_free(old);
+		return;
+	}
+	set_text_property(ev, "LOCATION", now, false);
+	for (size_t k = 0; k < G_N_ELEMENTS(json_props); k++) {
+		char *value = text_property(ev, json_props[k]);
+		char **parts;
+		char *joined;
+
+		if (value == NULL)
+			continue;
+		parts = g_strsplit(value, old, -1);
+		joined = g_strjoinv(now, parts);
+		set_text_property(ev, json_props[k], joined, false);
+		g_strfreev(parts);
+		g_free(joined);
+		g_free(value);
+	}
+	g_free(old);
 }
 
 /*
@@ -124,31 +285,63 @@ set_text_property(struct mm_event *ev, const char *name, const char *value)
  * section 2.1).  Skype-only properties go when the target is Teams.
  */
 static void
-align_properties(struct mm_event *ev, const struct mm_target *target)
+align_properties(const struct mm_meeting *m, struct mm_event *ev,
+    const struct mm_target *target, const char *language)
 {
 	static const char *const skype_only[] = {
-		"X-MICROSOFT-ONLINEMEETINGCONFLINK",
 		"X-MICROSOFT-ONLINEMEETINGEXTERNALLINK",
 		"X-MICROSOFT-ONLINEMEETINGINTERNALLINK",
 		"X-MICROSOFT-ONLINEMEETINGCONFERENCEID",
 		"X-MICROSOFT-ONLINEMEETINGTOLLNUMBER",
 	};
-	int i;
 
 	if (target->type == MM_BLOCK_TEAMS) {
+		char *thread = mm_block_teams_thread_id(target->join_url);
+		char *link = teams_conf_link(m, ev, target->join_url);
+
 		set_text_property(ev, "X-MICROSOFT-SKYPETEAMSMEETINGURL",
-		    target->join_url);
+		    target->join_url, true);
+		if (thread != NULL) {
+			char *old = text_property(ev,
+			    "X-MICROSOFT-SKYPETEAMSPROPERTIES");
+			char *props = teams_properties(old, thread);
+
+			set_text_property(ev, "X-MICROSOFT-SKYPETEAMSPROPERTIES",
+			    props, true);
+			g_free(old);
+			g_free(props);
+		}
+		if (link != NULL)
+			set_text_property(ev, "X-MICROSOFT-ONLINEMEETINGCONFLINK",
+			    link, true);
+		else
+			remove_property(ev, "X-MICROSOFT-ONLINEMEETINGCONFLINK");
 		for (size_t k = 0; k < G_N_ELEMENTS(skype_only); k++)
-			while ((i = mm_event_find(ev, skype_only[k])) >= 0)
-				mm_event_remove(ev, (size_t)i);
+			remove_property(ev, skype_only[k]);
+		g_free(thread);
+		g_free(link);
 	} else {
+		char *link = NULL;
+
+		if (target->join_url != NULL) {
+			const char *key = strrchr(target->join_url, '/');
+			char *user = conference_user(m, ev);
+
+			link = g_strdup_printf("conf:sip:%s;gruu;opaque=app:conf:"
+			    "focus:id:%s", user, key ? key + 1 : "");
+			g_free(user);
+		}
+		set_text_property(ev, "X-MICROSOFT-ONLINEMEETINGCONFLINK", link,
+		    false);
 		set_text_property(ev, "X-MICROSOFT-ONLINEMEETINGEXTERNALLINK",
-		    target->join_url);
+		    target->join_url, false);
 		set_text_property(ev, "X-MICROSOFT-ONLINEMEETINGCONFERENCEID",
-		    target->conference_id);
+		    target->conference_id, false);
 		set_text_property(ev, "X-MICROSOFT-ONLINEMEETINGTOLLNUMBER",
-		    target->toll_number);
+		    target->toll_number, false);
+		g_free(link);
 	}
+	align_location(ev, target, language);
 }
 
 int
@@ -257,7 +450,8 @@ mm_rewrite_meeting(struct mm_meeting *meeting, struct mm_verdict *verdict,
 		if (!verdict->event_selected[e])
 			continue;
 		if (targets[e].type != MM_BLOCK_NONE)
-			align_properties(meeting->events[e], &targets[e]);
+			align_properties(meeting, meeting->events[e], &targets[e],
+			    language_used);
 		step_sequence(meeting->events[e], &sequence_evidence);
 		put_dtstamp(meeting->events[e], opt->now);
 	}

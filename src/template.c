@@ -55,6 +55,9 @@ struct words {
 	const char *teams_local_number;
 	const char *teams_reset_pin;
 	const char *teams_learn_more;
+	/* LOCATION's display text of an online meeting (meeting-blocks.md 2.1) */
+	const char *sfb_location;
+	const char *teams_location;
 };
 
 static const struct words languages[] = {
@@ -82,6 +85,8 @@ static const struct words languages[] = {
 		.teams_local_number = "Find a local number",
 		.teams_reset_pin = "Reset PIN",
 		.teams_learn_more = "Learn More",
+		.sfb_location = "Skype Meeting",
+		.teams_location = "Microsoft Teams Meeting",
 	},
 	{
 		.tag = "fr-FR", .lcid = 1036, .colon = "\xc2\xa0: ",
@@ -108,6 +113,8 @@ static const struct words languages[] = {
 		.teams_local_number = "Trouver un numéro local",
 		.teams_reset_pin = "Réinitialiser le code PIN",
 		.teams_learn_more = "En savoir plus",
+		.sfb_location = "Réunion Skype",
+		.teams_location = "Réunion Microsoft Teams",
 	},
 	{
 		.tag = "de-DE", .lcid = 1031, .colon = ": ",
@@ -134,6 +141,8 @@ static const struct words languages[] = {
 		.teams_local_number = "Ortsgebundene Nummer suchen",
 		.teams_reset_pin = "PIN zurücksetzen",
 		.teams_learn_more = "Weitere Infos",
+		.sfb_location = "Skype-Besprechung",
+		.teams_location = "Microsoft Teams-Besprechung",
 	},
 	{
 		.tag = "es-ES", .lcid = 3082, .colon = ": ",
@@ -160,6 +169,8 @@ static const struct words languages[] = {
 		.teams_local_number = "Buscar un número local",
 		.teams_reset_pin = "Restablecer PIN",
 		.teams_learn_more = "Más información",
+		.sfb_location = "Reunión de Skype",
+		.teams_location = "Reunión de Microsoft Teams",
 	},
 	{
 		.tag = "zh-CN", .lcid = 2052, .colon = "：",
@@ -184,6 +195,8 @@ static const struct words languages[] = {
 		.teams_local_number = "查找本地号码",
 		.teams_reset_pin = "重置 PIN",
 		.teams_learn_more = "了解详细信息",
+		.sfb_location = "Skype 会议",
+		.teams_location = "Microsoft Teams 会议",
 	},
 	{
 		.tag = "ja-JP", .lcid = 1041, .colon = ": ",
@@ -209,6 +222,8 @@ static const struct words languages[] = {
 		.teams_local_number = "市内番号を検索",
 		.teams_reset_pin = "PIN のリセット",
 		.teams_learn_more = "詳細情報",
+		.sfb_location = "Skype 会議",
+		.teams_location = "Microsoft Teams 会議",
 	},
 };
 
@@ -681,6 +696,44 @@ mm_template_render(const struct mm_target *target, const char *language,
 	g_free(toll_dial);
 	g_free(toll_free_dial);
 	return g_string_free(out, false);
+}
+
+/*
+ * Display texts other clients and languages put in LOCATION for an online
+ * meeting, beyond the templates' own (reference/meeting-blocks.md 1.3).
+ */
+static const char *const other_locations[] = {
+	"Microsoft Teams-møde", "Cuộc họp trong Microsoft Teams",
+	"Online meeting", "Skype for Business Meeting", "Lync Meeting",
+};
+
+const char *
+mm_template_location(enum mm_block_type type, const char *language)
+{
+	const struct words *words = find_language(language);
+
+	return type == MM_BLOCK_SFB ? words->sfb_location : words->teams_location;
+}
+
+bool
+mm_template_is_location(const char *text, const char **language)
+{
+	if (language != NULL)
+		*language = NULL;
+	if (text == NULL)
+		return false;
+	for (size_t i = 0; i < G_N_ELEMENTS(languages); i++) {
+		if (g_ascii_strcasecmp(text, languages[i].sfb_location) == 0 ||
+		    g_ascii_strcasecmp(text, languages[i].teams_location) == 0) {
+			if (language != NULL)
+				*language = languages[i].tag;
+			return true;
+		}
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(other_locations); i++)
+		if (g_ascii_strcasecmp(text, other_locations[i]) == 0)
+			return true;
+	return false;
 }
 
 const char *const *

@@ -9,6 +9,8 @@
 #ifndef MM_TEMPLATE_H
 #define MM_TEMPLATE_H
 
+#include <stdbool.h>
+
 #include "block.h"
 #include "coords.h"
 
@@ -34,6 +36,21 @@
  */
 char *mm_template_render(const struct mm_target *target, const char *language,
     enum mm_body_kind kind, const char *newline, const char **language_used);
+
+/*
+ * The display text LOCATION carries for an online meeting of TYPE in
+ * LANGUAGE ("Microsoft Teams Meeting"); static.
+ */
+const char *mm_template_location(enum mm_block_type type, const char *language);
+
+/*
+ * Whether TEXT is such a display text, of any type and any language known
+ * (ASCII case-insensitive): a LOCATION that only names the online meeting,
+ * which a migration may change, unlike a room the organizer typed.
+ * *language (may be NULL) gets the static tag of the text's language when
+ * a template has it, else NULL.
+ */
+bool mm_template_is_location(const char *text, const char **language);
 
 /* NULL-terminated list of the languages with templates, static. */
 const char *const *mm_template_languages(void);

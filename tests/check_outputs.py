@@ -36,6 +36,7 @@ import email.policy
 import json
 import os
 import re
+import urllib.parse
 import subprocess
 import sys
 
@@ -58,6 +59,16 @@ MAY_CHANGE = {b'SEQUENCE', b'DTSTAMP', b'X-MICROSOFT-CDO-APPT-SEQUENCE', b'DESCR
               b'X-ALT-DESC'}
 ONLINE_PREFIXES = (b'X-MICROSOFT-SKYPETEAMS', b'X-MICROSOFT-ONLINEMEETING',
                    b'X-MICROSOFT-SCHEDULINGSERVICE')
+# LOCATION may follow the new block only where it named the online meeting
+# itself (a room the organizer typed must stay), and then in its own
+# language: English in, English out.
+ONLINE_LOCATIONS = {
+    b'Skype Meeting': b'Microsoft Teams Meeting',
+    'Réunion Skype'.encode(): 'Réunion Microsoft Teams'.encode(),
+    b'Skype-Besprechung': b'Microsoft Teams-Besprechung',
+}
+LOCATION_PROPS = (b'LOCATION', b'X-MICROSOFT-LOCATIONS',
+                  b'X-MICROSOFT-LOCATIONDISPLAYNAME')
 
 # Mailboxes that are not calendar data at all, or not valid text: the exit
 # statuses they may end with.
@@ -280,9 +291,17 @@ def check_event(where, old, new):
     if new.first(b'DTSTAMP') != NOW_BASIC.encode():
         problems.append('DTSTAMP: %r, expected %s' % (new.first(b'DTSTAMP'), NOW_BASIC))
 
+    old_location = unescape(old.first(b'LOCATION') or b'')
+    new_location = unescape(new.first(b'LOCATION') or b'')
+    location_moves = old_location in ONLINE_LOCATIONS
+    if location_moves and new_location not in (old_location,
+                                               ONLINE_LOCATIONS[old_location]):
+        problems.append('LOCATION %r became %r' % (old_location, new_location))
+
     def kept(ev):
         return [l for (n, _, _, l) in ev.top
-                if n not in MAY_CHANGE and not n.startswith(ONLINE_PREFIXES)]
+                if n not in MAY_CHANGE and not n.startswith(ONLINE_PREFIXES)
+                and not (location_moves and n in LOCATION_PROPS)]
 
     def nested(ev):
         out, depth = [], 0
@@ -616,6 +635,37 @@ def check_status(where, folder, data):
     tap(not problems, '%s: parses, Outputs match the files' % where, '\n'.join(problems))
 
 
+URL_RE = re.compile(rb'https?://[^\s<>"\\]+')
+
+
+def check_properties_agree(where, ev):
+    """The X-MICROSOFT properties clients read before the body name the URLs
+    of the new block: its join URL, and for Teams the thread id as "cid"."""
+    body = unescape(ev.first(b'DESCRIPTION') or b'')
+    urls = set(u.replace(b'&amp;', b'&') for u in URL_RE.findall(body))
+    html = unescape(ev.first(b'X-ALT-DESC') or b'')
+    urls |= set(u.replace(b'&amp;', b'&') for u in URL_RE.findall(html))
+    problems = []
+    for name in (b'X-MICROSOFT-SKYPETEAMSMEETINGURL',
+                 b'X-MICROSOFT-ONLINEMEETINGEXTERNALLINK'):
+        value = ev.first(name)
+        if value is not None and unescape(value) not in urls:
+            problems.append('%s %s is no URL of the body' % (
+                name.decode(), unescape(value).decode('utf-8', 'replace')))
+    props = ev.first(b'X-MICROSOFT-SKYPETEAMSPROPERTIES')
+    join = ev.first(b'X-MICROSOFT-SKYPETEAMSMEETINGURL')
+    if props is not None and join is not None:
+        m = re.search(rb'"cid"\s*:\s*"([^"]*)"', unescape(props))
+        thread = re.search(rb'/l/meetup-join/([^/?#]+)', unescape(join))
+        if m and thread:
+            want = urllib.parse.unquote_to_bytes(thread.group(1))
+            if m.group(1) != want:
+                problems.append('SKYPETEAMSPROPERTIES cid %s is not the join '
+                                'URL thread %s' % (m.group(1).decode(), want.decode()))
+    return tap(not problems, '%s: event %s X-MICROSOFT properties agree with the block'
+               % (where, ev.label()), '\n'.join(problems))
+
+
 def check_ics(where, rel, data, inputs, input_uids, limits):
     check_lines(where, data)
     try:
@@ -634,6 +684,8 @@ def check_ics(where, rel, data, inputs, input_uids, limits):
             tap(True, '%s: event %s unchanged' % (where, ev.label()))
         else:
             check_event(where, old, ev)
+            if is_update:
+                check_properties_agree(where, ev)
 
 
 def check_eml(where, path, data, inputs, limits):
