@@ -1694,6 +1694,18 @@ out:
 }
 
 char *
+mm_block_text(const char *body, size_t len, const struct mm_block *block,
+    enum mm_body_kind kind)
+{
+	size_t start = MIN(block->start, len);
+	size_t end = MIN(MAX(block->end, start), len);
+
+	if (kind == MM_BODY_TEXT)
+		return g_strndup(body + start, end - start);
+	return g_string_free(html_text_view(body, start, end), false);
+}
+
+char *
 mm_block_teams_thread_id(const char *join_url)
 {
 	const char *p, *end;

@@ -98,6 +98,16 @@ char *mm_block_splice(const char *body, size_t len, const struct mm_block *block
     const char *replacement, size_t *out_len);
 
 /*
+ * The text of BLOCK in BODY as a reader sees it: for a text body the span
+ * itself; for HTML the view block.c reads the values from (tags dropped,
+ * block elements and <br> as line breaks, white space collapsed, entities
+ * decoded, each link as "text <href>").  Lines end with "\n" (a text body
+ * keeps its "\r").  Owned (g_free).
+ */
+char *mm_block_text(const char *body, size_t len, const struct mm_block *block,
+    enum mm_body_kind kind);
+
+/*
  * The Teams thread id ("19:meeting_...@thread.v2") of a meetup-join URL,
  * percent-decoded (reference/meeting-blocks.md section 1.4); owned, or NULL
  * when the URL has none.

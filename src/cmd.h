@@ -38,6 +38,7 @@ struct mm_cmd_common {
 	gboolean no_store;
 	gboolean include_pasted;
 	char *language;
+	char *templates;
 	char *sender;
 	gboolean quiet;
 	char **mailboxes;       /* G_OPTION_REMAINING */

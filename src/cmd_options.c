@@ -115,6 +115,9 @@ mm_cmd_common_add(GOptionContext *context, struct mm_cmd_common *c,
 		  "Migrate blocks pasted without the add-in too", NULL },
 		{ "language", 0, 0, G_OPTION_ARG_STRING, &c->language,
 		  "Language of the new block (default: the old block's)", "TAG" },
+		{ "templates", 0, 0, G_OPTION_ARG_FILENAME, &c->templates,
+		  "Block templates that override the built-in ones "
+		  "(<sfb|teams>-<language>.<txt|html>)", "DIR" },
 		{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &c->mailboxes,
 		  NULL, "MAILBOX..." },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -157,6 +160,7 @@ mm_cmd_common_release(struct mm_cmd_common *c)
 	g_free(c->formats);
 	g_free(c->store);
 	g_free(c->language);
+	g_free(c->templates);
 	g_free(c->sender);
 	g_strfreev(c->mailboxes);
 	memset(c, 0, sizeof *c);
@@ -233,6 +237,7 @@ mm_cmd_common_request(const struct mm_cmd_common *c,
 	req->output = c->output != NULL ? c->output : "meetmig-out";
 	req->include_pasted = c->include_pasted;
 	req->language = c->language;
+	req->templates = c->templates;
 	req->sender = c->sender;
 
 	if (c->source_type == NULL || strcmp(c->source_type, "all") == 0)

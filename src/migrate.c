@@ -28,6 +28,7 @@
 #include "report.h"
 #include "rewrite.h"
 #include "select.h"
+#include "template.h"
 #include "write_itip.h"
 #include "write_ews.h"
 #include "write_mime.h"
@@ -49,6 +50,7 @@ struct run {
 	struct mm_directory *directory;
 	struct mm_coords *coords;
 	struct mm_block_engine *engine;
+	struct mm_templates *templates; /* --templates, or NULL */
 	struct mm_report *report;
 	char *updates_dir;
 	GArray *pending;        /* of struct pending_update */
@@ -303,6 +305,7 @@ process_meeting(struct run *run, struct mm_meeting *m, struct mm_diag *diag)
 		.coords = run->coords,
 		.user = run->identity.upn ? run->identity.upn : run->identity.given,
 		.language = req->language,
+		.templates = run->templates,
 		.now = req->now,
 	};
 	struct mm_verdict v;
@@ -626,6 +629,12 @@ setup(struct run *run, struct mm_diag *diag)
 	run->engine = mm_block_engine_new(diag);
 	if (run->engine == NULL)
 		return -1;
+	if (req->templates != NULL) {
+		run->templates = mm_templates_load(req->templates, run->engine,
+		    diag);
+		if (run->templates == NULL)
+			return -1;
+	}
 	run->stats->user_dir = g_build_filename(req->output, run->identity.key,
 	    NULL);
 	if (req->plan_only)
@@ -714,6 +723,7 @@ out:
 	if (run.calendar_events != NULL)
 		fclose(run.calendar_events);
 	mm_report_free(run.report);
+	mm_templates_free(run.templates);
 	mm_block_engine_free(run.engine);
 	mm_coords_free(run.coords);
 	mm_identity_release(&run.identity);

@@ -34,6 +34,7 @@ struct mm_migrate_request {
 	unsigned formats;               /* MM_FORMAT_* */
 	bool include_pasted;
 	const char *language;           /* --language, or NULL */
+	const char *templates;          /* --templates DIR, or NULL: built-in only */
 	const char *sender;             /* --sender, or NULL */
 	const char *correlation_id;     /* NULL: derived (see mm_migrate_user) */
 	unsigned retry_count;

@@ -17,6 +17,18 @@
 #include "rewrite.h"
 #include "template.h"
 
+#define EVIDENCE_NOT_JUDGED "block not compared with the templates: " \
+	"no line of it is known"
+
+static bool
+has_evidence(const struct mm_verdict *v, const char *text)
+{
+	for (guint i = 0; v->evidence != NULL && i < v->evidence->len; i++)
+		if (strcmp(g_ptr_array_index(v->evidence, i), text) == 0)
+			return true;
+	return false;
+}
+
 /* The first complete block among the bodies of event EVENT, or NULL. */
 static const struct mm_block *
 event_block(const struct mm_verdict *v, size_t event)
@@ -344,6 +356,39 @@ align_properties(const struct mm_meeting *m, struct mm_event *ev,
 	align_location(ev, target, language);
 }
 
+/*
+ * A block the organizer edited is replaced all the same, as MMS does
+ * (reference/meeting-blocks.md §0: "their changes will be overwritten"),
+ * but the verdict says so, with the first line no template explains
+ * (template.h, mm_templates_edited()).  One such line per meeting is
+ * enough evidence; a block in a layout or language nothing knows is said
+ * to be unjudged once.
+ */
+static void
+note_edit(struct mm_verdict *verdict, const struct mm_body *body,
+    const struct mm_templates *templates)
+{
+	char *text = mm_block_text(body->text, body->len, &body->block,
+	    body->kind);
+	char *line = NULL;
+
+	switch (mm_templates_edited(templates, text, &line)) {
+	case MM_TEMPLATE_EDITED:
+		if (!verdict->edited)
+			mm_verdict_evidence(verdict, "block edited: \"%s\"", line);
+		verdict->edited = true;
+		break;
+	case MM_TEMPLATE_NOT_JUDGED:
+		if (!has_evidence(verdict, EVIDENCE_NOT_JUDGED))
+			mm_verdict_evidence(verdict, "%s", EVIDENCE_NOT_JUDGED);
+		break;
+	case MM_TEMPLATE_AS_WRITTEN:
+		break;
+	}
+	g_free(line);
+	g_free(text);
+}
+
 int
 mm_rewrite_meeting(struct mm_meeting *meeting, struct mm_verdict *verdict,
     const struct mm_rewrite_options *opt, struct mm_diag *diag)
@@ -410,8 +455,9 @@ mm_rewrite_meeting(struct mm_meeting *meeting, struct mm_verdict *verdict,
 		if (targets[b->event].type == MM_BLOCK_NONE)
 			continue;
 		lang = language != NULL ? language : b->block.language;
-		rendered[i] = mm_template_render(&targets[b->event], lang, b->kind,
-		    b->block.newline, &language_used);
+		rendered[i] = mm_templates_render(opt->templates,
+		    &targets[b->event], lang, b->kind, b->block.newline,
+		    &language_used);
 		if (block_equals(b, rendered[i]))
 			unchanged++;
 		else
@@ -439,6 +485,7 @@ mm_rewrite_meeting(struct mm_meeting *meeting, struct mm_verdict *verdict,
 
 		if (rendered[i] == NULL)
 			continue;
+		note_edit(verdict, b, opt->templates);
 		value = splice_raw(ev, b, rendered[i]);
 		mm_event_set_value(ev, (size_t)b->prop, value->str, value->len);
 		g_string_free(value, TRUE);

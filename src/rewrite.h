@@ -17,6 +17,8 @@
 #include "meeting.h"
 #include "select.h"
 
+struct mm_templates;
+
 enum mm_target_kind {
 	MM_TARGET_CURRENT,      /* keep the block's own type */
 	MM_TARGET_TEAMS,
@@ -27,14 +29,18 @@ struct mm_rewrite_options {
 	const struct mm_coords *coords;
 	const char *user;               /* the organizer's key for [user:...] */
 	const char *language;           /* override, or NULL: the old block's */
+	/* a template directory (mm_templates_load()), or NULL: built-in only */
+	const struct mm_templates *templates;
 	int64_t now;                    /* DTSTAMP */
 };
 
 /*
  * Rewrites a selected MEETING (verdict result Updated).  On return the
  * verdict is Updated (meeting changed), Skipped AlreadyMigrated, or Failed
- * NoCoordinates / BlockNotFound (meeting unchanged).  Returns 0, or -1 with
- * diag on a run error.
+ * NoCoordinates / BlockNotFound (meeting unchanged).  A replaced block with
+ * a line no template explains (mm_templates_edited()) is replaced all the
+ * same, as MMS does, and sets verdict->edited with the evidence
+ * "block edited: "<line>"".  Returns 0, or -1 with diag on a run error.
  */
 int mm_rewrite_meeting(struct mm_meeting *meeting, struct mm_verdict *verdict,
     const struct mm_rewrite_options *opt, struct mm_diag *diag);
