@@ -248,6 +248,29 @@ lookup_key(const char *section, const char *key)
 	return -1;
 }
 
+/*
+ * Whether URL can go into the new block as a link: http or https, and
+ * only the characters RFC 3986 (section 2) allows in a URI.  The block puts
+ * links in href="..." and the text body in <...>: a quote, an angle
+ * bracket or a space would end them early, and a javascript: or data: link
+ * must never reach attendees (fixtures/hostile/coordinates-bad-url.ini).
+ * The meet-url's {placeholders} are allowed.
+ */
+static bool
+is_web_url(const char *url)
+{
+	const char *p;
+
+	if (g_ascii_strncasecmp(url, "https://", 8) != 0 &&
+	    g_ascii_strncasecmp(url, "http://", 7) != 0)
+		return false;
+	for (p = url; *p != '\0'; p++)
+		if (!g_ascii_isalnum(*p) && strchr("-._~:/?#[]@!$&'()*+,;=%{}",
+		    *p) == NULL)
+			return false;
+	return true;
+}
+
 /* Checks what can be checked before any meeting is seen. */
 static int
 check_value(const struct mm_coords *coords, int key, const char *value,
@@ -326,6 +349,14 @@ load_links(struct mm_coords *coords, const char *path, struct mm_diag *diag)
 		link->dialin_url = LINK_FIELD("dialin_url");
 #undef LINK_FIELD
 		g_hash_table_insert(table, key, link);
+		/* The same rule as the key file's URLs (is_web_url()). */
+		if ((link->join_url != NULL && !is_web_url(link->join_url)) ||
+		    (link->dialin_url != NULL && !is_web_url(link->dialin_url))) {
+			mm_diag_set(diag, MM_DIAG_DATA, "Teams link for UID %s is "
+			    "not an http or https URL of URI characters (%s:%u)",
+			    mm_csv_field(csv, col_uid), path, link->lineno);
+			goto out;
+		}
 	}
 	if (next < 0)
 		goto out;
@@ -354,6 +385,26 @@ resolve_links_path(struct mm_coords *coords, struct coord_values *values,
 		g_free(path);
 	}
 	return load_links(coords, values->value[KEY_LINKS], diag);
+}
+
+/* The URLs of VALUES, once the whole file is known good otherwise. */
+static int
+check_urls(const struct mm_coords *coords, const struct coord_values *values,
+    struct mm_diag *diag)
+{
+	static const int url_keys[] = { KEY_MEET_URL, KEY_DIALIN_URL };
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(url_keys); i++) {
+		const char *url = values->value[url_keys[i]];
+
+		if (url != NULL && !is_web_url(url))
+			return mm_diag_set(diag, MM_DIAG_DATA,
+			    "%s \"%s\" is not an http or https URL of URI "
+			    "characters (%s:%u)", key_table[url_keys[i]].key, url,
+			    coords->name, values->line[url_keys[i]]);
+	}
+	return 0;
 }
 
 static int
@@ -450,6 +501,17 @@ parse_key_file(struct mm_coords *coords, const char *data, size_t len,
 		}
 		g_strfreev(keys);
 		keys = NULL;
+	}
+	if (check_urls(coords, &coords->base, diag) != 0)
+		goto out;
+	{
+		GHashTableIter iter;
+		gpointer user;
+
+		g_hash_table_iter_init(&iter, coords->users);
+		while (g_hash_table_iter_next(&iter, NULL, &user))
+			if (check_urls(coords, user, diag) != 0)
+				goto out;
 	}
 	rc = 0;
 out:

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -232,11 +233,23 @@ struct mm_decoder *
 mm_decode_open(const char *path, const char *charset, struct mm_diag *diag)
 {
 	struct mm_decoder *dec = decoder_new(path);
+	struct stat st;
 
 	dec->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (dec->fd < 0) {
 		mm_diag_set(diag, MM_DIAG_NOINPUT, "cannot open %s: %s", path,
 		    g_strerror(errno));
+		goto fail;
+	}
+	/*
+	 * A file known to be too big is refused at once, not after reading
+	 * 16 GiB to find out (source_read() still counts, for pipes).
+	 */
+	if (fstat(dec->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > MM_LIMIT_FILE_SIZE) {
+		mm_diag_set(diag, MM_DIAG_LIMIT,
+		    "input larger than MM_LIMIT_FILE_SIZE (%lld octets) (%s)",
+		    MM_LIMIT_FILE_SIZE, path);
 		goto fail;
 	}
 	if (detect(dec, charset, diag) != 0)

@@ -354,6 +354,41 @@ rule_has_by_parts(const struct icalrecurrencetype *rule)
 	    rule->by_set_pos[0] != ICAL_RECURRENCE_ARRAY_MAX;
 }
 
+/*
+ * Whether a sub-daily RULE has a BY part coarser than the unit above its
+ * FREQ (BYMINUTE or coarser for SECONDLY, BYHOUR or coarser for MINUTELY,
+ * BYDAY or coarser for HOURLY).  libical 3.0.16 looks for the next instant
+ * that passes the BY parts one FREQ unit at a time, inside a single
+ * icalrecur_iterator_next() call that only the year 2582 stops (not UNTIL,
+ * COUNT nor our step limit): "FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30"
+ * never matches and ran for hours, "FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30"
+ * for 30 seconds (found by tests/fuzz/fuzz_read_ics.c; fixtures/fuzz/
+ * read_ics/).  With the finer BY parts a match comes within 60 units.
+ */
+static bool
+rule_sub_daily_sparse(const struct icalrecurrencetype *rule)
+{
+	bool day_parts = rule->by_day[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    rule->by_month_day[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    rule->by_year_day[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    rule->by_week_no[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    rule->by_month[0] != ICAL_RECURRENCE_ARRAY_MAX ||
+	    rule->by_set_pos[0] != ICAL_RECURRENCE_ARRAY_MAX;
+	bool by_hour = rule->by_hour[0] != ICAL_RECURRENCE_ARRAY_MAX;
+	bool by_minute = rule->by_minute[0] != ICAL_RECURRENCE_ARRAY_MAX;
+
+	switch (rule->freq) {
+	case ICAL_SECONDLY_RECURRENCE:
+		return day_parts || by_hour || by_minute;
+	case ICAL_MINUTELY_RECURRENCE:
+		return day_parts || by_hour;
+	case ICAL_HOURLY_RECURRENCE:
+		return day_parts;
+	default:
+		return false;
+	}
+}
+
 /* Seconds of a wall-clock time counted as if it were UTC. */
 static int64_t
 wall_seconds(struct icaltimetype t)
@@ -459,6 +494,10 @@ expand_rrule(struct expansion *x, icalproperty *prop,
 			return 0;
 		rule.until = icaltime_null_time();
 	}
+	if (rule_sub_daily_sparse(&rule))
+		return mm_diag_set(diag, MM_DIAG_LIMIT,
+		    "cannot expand RRULE: BY parts too coarse for FREQ=%s",
+		    icalrecur_freq_to_string(rule.freq));
 	dtstart.zone = icaltime_is_utc(dtstart) ? dtstart.zone : NULL;
 	/* Two days before now - duration covers every UTC offset. */
 	it = start_iterator(rule, dtstart, x->now - duration - 2 * 86400);
@@ -1100,8 +1139,18 @@ decide(struct mm_block_engine *engine, struct mm_meeting *meeting,
 	/* TooManyAttendees. */
 	if (meeting->attendees_truncated ||
 	    out->attendee_count > max_attendees) {
-		mm_verdict_evidence(out, "attendees %zu over --max-attendees %zu",
-		    out->attendee_count, max_attendees);
+		/*
+		 * Past MM_LIMIT_ATTENDEES the count is not known, only that
+		 * it is over the limit, whatever --max-attendees says
+		 * (tests/hostile.sh: 15,000 attendees, --max-attendees 20000).
+		 */
+		if (meeting->attendees_truncated)
+			mm_verdict_evidence(out, "more than MM_LIMIT_ATTENDEES "
+			    "(%d) attendees", MM_LIMIT_ATTENDEES);
+		else
+			mm_verdict_evidence(out, "attendees %zu over "
+			    "--max-attendees %zu", out->attendee_count,
+			    max_attendees);
 		mm_verdict_set(out, MM_RESULT_SKIPPED,
 		    MM_REASON_TOO_MANY_ATTENDEES, NULL);
 		return 0;
