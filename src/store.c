@@ -697,6 +697,15 @@ inputs_json(const struct mm_migrate_request *req)
 	path = absolute_path(req->coordinates);
 	add_string(builder, "coordinates", path);
 	g_free(path);
+	/*
+	 * Written only when given, so that the keys and CorrelationIds of
+	 * requests made before --templates existed stay the same.
+	 */
+	if (req->templates != NULL) {
+		path = absolute_path(req->templates);
+		add_string(builder, "templates", path);
+		g_free(path);
+	}
 	path = absolute_path(req->output != NULL ? req->output : "meetmig-out");
 	add_string(builder, "output", path);
 	g_free(path);
@@ -780,6 +789,7 @@ inputs_parse(const struct mm_store *store, int64_t id, const char *text,
 		out->mailboxes[i] = g_strdup(json_array_get_string_element(array, i));
 	out->directory = member_dup(object, "directory");
 	out->coordinates = member_dup(object, "coordinates");
+	out->templates = member_dup(object, "templates");
 	out->output = member_dup(object, "output");
 	out->language = member_dup(object, "language");
 	out->sender = member_dup(object, "sender");
@@ -847,6 +857,7 @@ mm_store_request_release(struct mm_store_request *request)
 	g_strfreev(request->mailboxes);
 	g_free(request->directory);
 	g_free(request->coordinates);
+	g_free(request->templates);
 	g_free(request->output);
 	g_free(request->language);
 	g_free(request->sender);
@@ -867,6 +878,7 @@ mm_store_request_to_migrate(const struct mm_store_request *request,
 	out->mailboxes = (const char *const *)request->mailboxes;
 	out->directory = request->directory;
 	out->coordinates = request->coordinates;
+	out->templates = request->templates;
 	out->source_types = request->source_types;
 	out->target = request->target;
 	out->output = request->output;

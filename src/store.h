@@ -104,6 +104,7 @@ struct mm_store_request {
 	char **mailboxes;               /* owned, NULL-terminated, absolute paths */
 	char *directory;                /* owned or NULL */
 	char *coordinates;              /* owned or NULL */
+	char *templates;                /* owned or NULL, absolute */
 	char *output;                   /* owned: absolute OUT */
 	char *language;                 /* owned or NULL */
 	char *sender;                   /* owned or NULL */
