@@ -70,6 +70,9 @@ int mm_cmd_parse_time(const char *text, int64_t *out);
 /* A reader's warning, as migrate and plan print it on stderr. */
 void mm_cmd_warning(void *data, const char *message);
 
+/* "1 meeting", "2 meetings": N and the noun in the right number; static. */
+const char *mm_cmd_count(unsigned n, const char *one, const char *many);
+
 /* Prints "meetmig: MESSAGE" on stderr. */
 void mm_cmd_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 

@@ -89,11 +89,13 @@ mm_cmd_migrate(int argc, char **argv)
 		goto out;
 	}
 	if (!common.quiet) {
-		printf("%s: %u meetings read; %u selected: %u updated, %u failed; "
-		    "%u skipped\n", common.identity, stats.meetings, stats.selected,
-		    stats.succeeded, stats.failed, stats.skipped);
-		printf("wrote %s/ (report.txt, status.json, %u updates, %u messages)\n",
-		    stats.user_dir, stats.succeeded, stats.invites);
+		printf("%s: %s read; %u selected: %u updated, %u failed; "
+		    "%u skipped\n", common.identity,
+		    mm_cmd_count(stats.meetings, "meeting", "meetings"),
+		    stats.selected, stats.succeeded, stats.failed, stats.skipped);
+		printf("wrote %s/ (report.txt, status.json, %s, %s)\n",
+		    stats.user_dir, mm_cmd_count(stats.succeeded, "update", "updates"),
+		    mm_cmd_count(stats.invites, "message", "messages"));
 	}
 	status = stats.failed > 0 ? 1 : EX_OK;
 out:

@@ -68,6 +68,18 @@ mm_cmd_error(const char *fmt, ...)
 	g_free(message);
 }
 
+const char *
+mm_cmd_count(unsigned n, const char *one, const char *many)
+{
+	/* A few counts per printed line: a small ring of buffers serves. */
+	static char ring[8][64];
+	static unsigned next;
+	char *buf = ring[next++ % G_N_ELEMENTS(ring)];
+
+	g_snprintf(buf, sizeof ring[0], "%u %s", n, n == 1 ? one : many);
+	return buf;
+}
+
 void
 mm_cmd_warning(void *data, const char *message)
 {

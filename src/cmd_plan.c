@@ -140,9 +140,9 @@ mm_cmd_plan(int argc, char **argv)
 		status = mm_diag_exit_status(&diag);
 		goto out;
 	}
-	printf("%s: %u meetings read; %u selected; %u would fail; %u skipped\n",
-	    common.identity, stats.meetings, stats.selected, stats.failed,
-	    stats.skipped);
+	printf("%s: %s read; %u selected; %u would fail; %u skipped\n",
+	    common.identity, mm_cmd_count(stats.meetings, "meeting", "meetings"),
+	    stats.selected, stats.failed, stats.skipped);
 	if (plan.csv != NULL) {
 		char *folder = g_path_get_dirname(provisioning);
 		int made = mm_output_mkdirs(folder, &diag);
@@ -154,8 +154,8 @@ mm_cmd_plan(int argc, char **argv)
 			status = mm_diag_exit_status(&diag);
 			goto out;
 		}
-		printf("wrote %s (%u meetings need a Teams join link)\n", provisioning,
-		    plan.csv_rows);
+		printf("wrote %s (%s a Teams join link)\n", provisioning,
+		    mm_cmd_count(plan.csv_rows, "meeting needs", "meetings need"));
 	}
 	status = EX_OK;
 out:

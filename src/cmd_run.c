@@ -266,9 +266,10 @@ print_outcome(struct watch *w, const struct mm_store_request *r)
 		return;
 	clear_bar(w);
 	if (r->state == MM_STORE_SUCCEEDED) {
-		printf("%s: Succeeded: %u selected, %u updated, %u failed, "
-		    "%u invites\n", r->identity, r->total_meeting,
-		    r->succeeded_meeting, r->failed_meeting, r->invites_update);
+		printf("%s: Succeeded: %u selected, %u updated, %u failed, %s\n",
+		    r->identity, r->total_meeting, r->succeeded_meeting,
+		    r->failed_meeting, mm_cmd_count(r->invites_update, "invite",
+		    "invites"));
 	} else if (r->retry_scheduled) {
 		due = mm_report_time(r->next_attempt);
 		printf("%s: Failed, retry %u of %u due %s: %s\n", r->identity,
@@ -434,8 +435,9 @@ print_summary(struct watch *w)
 		printf(" (%u to retry, the first due %s)", to_retry, due);
 		g_free(due);
 	}
-	printf("\nmeetings: %u selected, %u updated, %u failed; %u invites written\n",
-	    selected, updated, meeting_failed, invites);
+	printf("\nmeetings: %u selected, %u updated, %u failed; %s written\n",
+	    selected, updated, meeting_failed,
+	    mm_cmd_count(invites, "invite", "invites"));
 }
 
 struct run_options {

@@ -53,7 +53,8 @@ same() {
 normal() {
 	sed -e "s|$wd|WD|g" \
 	    -e 's/[0-9a-f]\{8\}-[0-9a-f]\{4\}-5[0-9a-f]\{3\}-[89ab][0-9a-f]\{3\}-[0-9a-f]\{12\}/UUID/g' \
-	    -e '/^meetings: \|: Succeeded: /s/[0-9][0-9]* \(selected\|updated\|failed\|invites\)/N \1/g' \
+	    -e '/^meetings: \|: Succeeded: /s/[0-9][0-9]* invites\?\b/N invites/g' \
+	    -e '/^meetings: \|: Succeeded: /s/[0-9][0-9]* \(selected\|updated\|failed\)/N \1/g' \
 	    "$@"
 }
 
