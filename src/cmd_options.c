@@ -24,7 +24,7 @@
  * a terminal escape sequence), so those are written as \r, \n, \t or \xNN.
  */
 static void
-put_printable(FILE *out, const char *text)
+append_printable(GString *out, const char *text)
 {
 	const char *p = text, *end = text + strlen(text);
 
@@ -33,39 +33,47 @@ put_printable(FILE *out, const char *text)
 		const char *next;
 
 		if (c == (gunichar)-1 || c == (gunichar)-2) {
-			fprintf(out, "\\x%02X", (unsigned)(unsigned char)*p++);
+			g_string_append_printf(out, "\\x%02X",
+			    (unsigned)(unsigned char)*p++);
 			continue;
 		}
 		next = p + g_utf8_skip[(guchar)*p];
 		if (c == '\n')
-			fputs("\\n", out);
+			g_string_append(out, "\\n");
 		else if (c == '\r')
-			fputs("\\r", out);
+			g_string_append(out, "\\r");
 		else if (c == '\t')
-			fputs("\\t", out);
+			g_string_append(out, "\\t");
 		else if (c < 0x20 || c == 0x7f)
-			fprintf(out, "\\x%02X", (unsigned)c);
+			g_string_append_printf(out, "\\x%02X", (unsigned)c);
 		else if (c >= 0x80 && c < 0xa0)
-			fprintf(out, "\\u%04X", (unsigned)c);
+			g_string_append_printf(out, "\\u%04X", (unsigned)c);
 		else
-			fwrite(p, 1, (size_t)(next - p), out);
+			g_string_append_len(out, p, next - p);
 		p = next;
 	}
 }
 
+/*
+ * The whole line goes out in one write: run's workers and their parent
+ * share stderr, and a line written piecemeal would interleave with theirs.
+ */
 void
 mm_cmd_error(const char *fmt, ...)
 {
 	va_list ap;
 	char *message;
+	GString *line = g_string_new("meetmig: ");
 
 	va_start(ap, fmt);
 	message = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	fputs("meetmig: ", stderr);
-	put_printable(stderr, message);
-	fputc('\n', stderr);
+	append_printable(line, message);
+	g_string_append_c(line, '\n');
+	/* stderr is unbuffered: one fwrite is one write(2). */
+	fwrite(line->str, 1, line->len, stderr);
 	g_free(message);
+	g_string_free(line, TRUE);
 }
 
 const char *
