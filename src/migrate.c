@@ -177,7 +177,7 @@ write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
 
 	if (req->formats & MM_FORMAT_ICS) {
 		path = hidden_path(run, up.id, "ics");
-		if (mm_output_write_file(path, ics->str, ics->len, diag) < 0)
+		if (mm_output_write_unsynced(path, ics->str, ics->len, diag) < 0)
 			goto out;
 		g_free(path);
 		path = NULL;
@@ -193,7 +193,7 @@ write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
 			goto out;
 		if (r == 0) {
 			path = hidden_path(run, up.id, "eml");
-			if (mm_output_write_file(path, eml->str, eml->len, diag) < 0)
+			if (mm_output_write_unsynced(path, eml->str, eml->len, diag) < 0)
 				goto out;
 			up.has_eml = true;
 			run->stats->invites++;
@@ -216,7 +216,7 @@ write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
 		if (r == 0) {
 			g_free(path);
 			path = hidden_path(run, up.id, "ews.xml");
-			r = mm_output_write_file(path, xml->str, xml->len, diag);
+			r = mm_output_write_unsynced(path, xml->str, xml->len, diag);
 			up.has_ews = r == 0;
 		}
 		g_string_free(xml, TRUE);
@@ -426,6 +426,9 @@ static int
 publish_updates(struct run *run, struct mm_diag *diag)
 {
 	g_array_sort(run->pending, compare_pending);
+	/* The hidden files' data on disk before any final name points at it. */
+	if (run->pending->len > 0 && mm_output_sync(run->updates_dir, diag) < 0)
+		return -1;
 	remove_old_updates(run->updates_dir);
 	for (guint i = 0; i < run->pending->len; i++) {
 		struct pending_update *up =
@@ -448,7 +451,7 @@ publish_updates(struct run *run, struct mm_diag *diag)
 			names[n] = final_name(i + 1, up->id, exts[k]);
 			from = hidden_path(run, up->id, exts[k]);
 			to = g_strdup_printf("%s/%s", run->stats->user_dir, names[n]);
-			rc = mm_output_rename(from, to, diag);
+			rc = mm_output_rename_unsynced(from, to, diag);
 			g_free(from);
 			g_free(to);
 			outputs[n] = names[n];
@@ -460,6 +463,9 @@ publish_updates(struct run *run, struct mm_diag *diag)
 		if (rc < 0)
 			return -1;
 	}
+	/* The renames themselves, once for the folder. */
+	if (run->pending->len > 0 && mm_output_sync(run->updates_dir, diag) < 0)
+		return -1;
 	return 0;
 }
 

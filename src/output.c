@@ -6,6 +6,8 @@
  * also owns how output names are made from input (a hash, never raw text).
  * It never decides what goes into a file and never prints.
  */
+/* syncfs(2): one flush of a whole file system instead of one per file. */
+#define _GNU_SOURCE
 #include "config.h"
 
 #include <errno.h>
@@ -332,4 +334,65 @@ mm_output_hash_id(const char *uid, const char *recurrence_id)
 	id = g_strndup(g_checksum_get_string(sum), 12);
 	g_checksum_free(sum);
 	return id;
+}
+
+int
+mm_output_write_unsynced(const char *path, const void *data, size_t len,
+    struct mm_diag *diag)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	int saved;
+
+	if (fd < 0)
+		return mm_diag_set(diag, MM_DIAG_CANTCREAT, "cannot create %s: %s",
+		    path, g_strerror(errno));
+	if (write_all(fd, data, len) != 0) {
+		saved = errno;
+		close(fd);
+		g_unlink(path);
+		return mm_diag_set(diag, MM_DIAG_IOERR, "cannot write %s: %s",
+		    path, g_strerror(saved));
+	}
+	/* Close reports delayed write errors (NFS, quotas): it is checked. */
+	if (close(fd) != 0) {
+		saved = errno;
+		g_unlink(path);
+		return mm_diag_set(diag, MM_DIAG_IOERR, "cannot write %s: %s",
+		    path, g_strerror(saved));
+	}
+	return 0;
+}
+
+int
+mm_output_sync(const char *dir, struct mm_diag *diag)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return mm_diag_set(diag, MM_DIAG_IOERR, "cannot sync %s: %s", dir,
+		    g_strerror(errno));
+#ifdef __linux__
+	if (syncfs(fd) != 0)
+		rc = -1;
+#else
+	sync();
+#endif
+	if (rc == 0 && fsync(fd) != 0 && errno != EINVAL)
+		rc = -1;
+	if (rc != 0)
+		mm_diag_set(diag, MM_DIAG_IOERR, "cannot sync %s: %s", dir,
+		    g_strerror(errno));
+	close(fd);
+	return rc;
+}
+
+int
+mm_output_rename_unsynced(const char *from, const char *to,
+    struct mm_diag *diag)
+{
+	if (rename(from, to) != 0)
+		return mm_diag_set(diag, MM_DIAG_IOERR, "cannot rename %s to %s: %s",
+		    from, to, g_strerror(errno));
+	return 0;
 }

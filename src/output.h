@@ -38,6 +38,22 @@ int mm_output_write_file(const char *path, const void *data, size_t len,
     struct mm_diag *diag);
 /* Renames FROM to TO atomically (same file system) and fsyncs TO's folder. */
 int mm_output_rename(const char *from, const char *to, struct mm_diag *diag);
+/*
+ * For many files published together: writes PATH (a name of the caller's
+ * that nobody reads yet, such as a hidden ".part" file) with no fsync, or
+ * renames with no sync of the folder.  mm_output_sync() then makes them all
+ * durable at once: one flush of the file system instead of one per file,
+ * which is what a mailbox with tens of thousands of updates needs.  Write
+ * everything, sync, rename into place, sync again: a final name never
+ * points at data that is not on disk.
+ */
+int mm_output_write_unsynced(const char *path, const void *data, size_t len,
+    struct mm_diag *diag);
+int mm_output_rename_unsynced(const char *from, const char *to,
+    struct mm_diag *diag);
+/* Flushes DIR's file system (syncfs), then DIR itself.  -1 with diag (74). */
+int mm_output_sync(const char *dir, struct mm_diag *diag);
+
 /* Creates PATH and its parents (mode 0777 & ~umask).  -1 with diag (73). */
 int mm_output_mkdirs(const char *path, struct mm_diag *diag);
 

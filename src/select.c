@@ -212,6 +212,19 @@ day_key(struct icaltimetype t)
 	return t.year * 10000 + t.month * 100 + t.day;
 }
 
+/*
+ * The time a DTSTART, DTEND, EXDATE or RECURRENCE-ID holds, as written,
+ * without its zone: this module resolves TZIDs itself (tz.h).  libical's
+ * icalproperty_get_exdate() and kin look the TZID up as a built-in zone
+ * on every call, opening a zoneinfo file each time for a Windows name
+ * (strace: 1,445 opens for 10,000 meetings).
+ */
+static struct icaltimetype
+prop_time(icalproperty *prop)
+{
+	return icalvalue_get_datetimedate(icalproperty_get_value(prop));
+}
+
 static const char *
 tzid_of(icalproperty *prop)
 {
@@ -242,7 +255,7 @@ event_span(struct expansion *x, icalcomponent *ical, struct icaltimetype *dtstar
 	prop = icalcomponent_get_first_property(ical, ICAL_DTSTART_PROPERTY);
 	if (prop == NULL)
 		return mm_diag_set(diag, MM_DIAG_DATA, "event has no DTSTART");
-	*dtstart = icalproperty_get_dtstart(prop);
+	*dtstart = prop_time(prop);
 	*tzid = tzid_of(prop);
 	if (to_utc(x, *dtstart, *tzid, start, diag) != 0) {
 		mm_diag_prefix(diag, "cannot read DTSTART");
@@ -251,7 +264,7 @@ event_span(struct expansion *x, icalcomponent *ical, struct icaltimetype *dtstar
 	prop = icalcomponent_get_first_property(ical, ICAL_DTEND_PROPERTY);
 	*where = "DTEND";
 	if (prop != NULL) {
-		if (to_utc(x, icalproperty_get_dtend(prop), tzid_of(prop), &end,
+		if (to_utc(x, prop_time(prop), tzid_of(prop), &end,
 		    diag) != 0) {
 			mm_diag_prefix(diag, "cannot read DTEND");
 			return -1;
@@ -532,7 +545,8 @@ static int
 expand_rdate(struct expansion *x, icalproperty *prop, int64_t duration,
     struct mm_diag *diag)
 {
-	struct icaldatetimeperiodtype value = icalproperty_get_rdate(prop);
+	struct icaldatetimeperiodtype value =
+	    icalvalue_get_datetimeperiod(icalproperty_get_value(prop));
 	const char *tzid = tzid_of(prop);
 	struct icaltimetype t = value.time;
 	int64_t start, end;
@@ -616,7 +630,7 @@ join_exceptions(struct expansion *x, size_t index, struct mm_diag *diag)
 		    ICAL_RECURRENCEID_PROPERTY);
 		if (rid == NULL)
 			continue;
-		if (add_key(x, icalproperty_get_recurrenceid(rid), tzid_of(rid),
+		if (add_key(x, prop_time(rid), tzid_of(rid),
 		    x->override_instants, x->override_days, diag) != 0) {
 			mm_diag_prefix(diag, "cannot read RECURRENCE-ID");
 			return locate(diag, meeting, ev, "RECURRENCE-ID");
@@ -680,7 +694,7 @@ event_future(struct mm_meeting *meeting, size_t index, int64_t now,
 	    ICAL_EXDATE_PROPERTY); prop != NULL;
 	    prop = icalcomponent_get_next_property(ev->ical,
 	    ICAL_EXDATE_PROPERTY)) {
-		if (add_key(&x, icalproperty_get_exdate(prop), tzid_of(prop),
+		if (add_key(&x, prop_time(prop), tzid_of(prop),
 		    x.ex_instants, x.ex_days, diag) != 0) {
 			mm_diag_prefix(diag, "cannot read EXDATE");
 			locate(diag, meeting, ev, "EXDATE");

@@ -429,7 +429,19 @@ mm_write_mime(GString *out, const struct mm_meeting *meeting,
 	g_mime_object_set_header(GMIME_OBJECT(message), "Content-Class",
 	    CONTENT_CLASS, NULL);
 
-	alternative = g_mime_multipart_new_with_subtype("alternative");
+	/*
+	 * g_mime_multipart_new_with_subtype() makes a random boundary, reading
+	 * /dev/urandom each time, only for us to replace it: built by hand,
+	 * the part gets just the boundary derived below.
+	 */
+	alternative = g_object_new(GMIME_TYPE_MULTIPART, NULL);
+	{
+		GMimeContentType *type = g_mime_content_type_new("multipart",
+		    "alternative");
+
+		g_mime_object_set_content_type(GMIME_OBJECT(alternative), type);
+		g_object_unref(type);
+	}
 	g_free(hash);
 	hash = hash_hex(24, "boundary", meeting->uid ? meeting->uid : "", now,
 	    NULL);
