@@ -285,9 +285,8 @@ text_part(const char *subtype, const char *text)
  * been added yet.  Returns true when it was added.
  */
 static bool
-add_recipient(GMimeMessage *message, GMimeAddressType type,
-    const struct mm_party *party, const char *organizer, GHashTable *added,
-    struct mm_verdict *verdict)
+add_recipient(InternetAddressList *list, const struct mm_party *party,
+    const char *organizer, GHashTable *added, struct mm_verdict *verdict)
 {
 	InternetAddress *mailbox;
 	char *name, *key, *shown;
@@ -319,8 +318,7 @@ add_recipient(GMimeMessage *message, GMimeAddressType type,
 		g_clear_pointer(&name, g_free);
 	mailbox = internet_address_mailbox_new(name, party->address);
 	internet_address_set_charset(mailbox, "utf-8");
-	internet_address_list_add(g_mime_message_get_addresses(message, type),
-	    mailbox);
+	internet_address_list_add(list, mailbox);
 	g_object_unref(mailbox);
 	g_free(name);
 	return true;
@@ -344,6 +342,7 @@ mm_write_mime(GString *out, const struct mm_meeting *meeting,
 	GMimePart *part;
 	InternetAddress *mailbox;
 	GHashTable *added = NULL;
+	InternetAddressList *to = NULL, *cc = NULL;
 	GDateTime *date = NULL;
 	const struct mm_event *event;
 	const char *organizer, *domain, *rid;
@@ -378,18 +377,33 @@ mm_write_mime(GString *out, const struct mm_meeting *meeting,
 
 	message = g_mime_message_new(TRUE);
 	added = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	/*
+	 * The recipients are gathered in lists of our own and given to the
+	 * message once: GMime re-encodes a message's header on every change
+	 * of its address lists, which made one address at a time quadratic
+	 * in the attendee count.
+	 */
+	to = internet_address_list_new();
+	cc = internet_address_list_new();
 	/* Required attendees and chairs first, so To: wins over Cc:. */
 	for (i = 0; i < meeting->attendee_count; i++)
 		if (role_is_to(meeting->attendees[i].role) &&
-		    add_recipient(message, GMIME_ADDRESS_TYPE_TO,
-		    &meeting->attendees[i], organizer, added, verdict))
+		    add_recipient(to, &meeting->attendees[i], organizer, added,
+		    verdict))
 			recipients++;
 	/* Optional and non-participants (RFC 5545: "for information only"). */
 	for (i = 0; i < meeting->attendee_count; i++)
 		if (!role_is_to(meeting->attendees[i].role) &&
-		    add_recipient(message, GMIME_ADDRESS_TYPE_CC,
-		    &meeting->attendees[i], organizer, added, verdict))
+		    add_recipient(cc, &meeting->attendees[i], organizer, added,
+		    verdict))
 			recipients++;
+	/* An empty list would still make an empty header. */
+	if (internet_address_list_length(to) > 0)
+		internet_address_list_append(g_mime_message_get_addresses(message,
+		    GMIME_ADDRESS_TYPE_TO), to);
+	if (internet_address_list_length(cc) > 0)
+		internet_address_list_append(g_mime_message_get_addresses(message,
+		    GMIME_ADDRESS_TYPE_CC), cc);
 	if (recipients == 0) {
 		if (verdict != NULL)
 			mm_verdict_evidence(verdict,
@@ -489,6 +503,10 @@ out:
 		g_object_unref(message);
 	if (added != NULL)
 		g_hash_table_destroy(added);
+	if (to != NULL)
+		g_object_unref(to);
+	if (cc != NULL)
+		g_object_unref(cc);
 	if (date != NULL)
 		g_date_time_unref(date);
 	g_free(html);
