@@ -72,6 +72,19 @@ mm_identity_casefold(const char *text)
 
 	if (text == NULL)
 		return NULL;
+	/*
+	 * Nearly every address is ASCII, whose full case folding is its
+	 * lower case and whose NFC is itself: no need to go through UTF-16
+	 * (mm_identity_casefold() ran for every attendee of every meeting).
+	 */
+	{
+		const char *p = text;
+
+		while (*p != '\0' && (unsigned char)*p < 0x80)
+			p++;
+		if (*p == '\0')
+			return g_ascii_strdown(text, -1);
+	}
 	u_strFromUTF8(NULL, 0, &len16, text, -1, &err);
 	if (err != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(err))
 		goto fallback;

@@ -241,12 +241,19 @@ mm_event_remove(struct mm_event *event, size_t index)
 	event->prop_count--;
 }
 
+/*
+ * Lines libical is not given: the bodies (nothing needs them parsed, and
+ * they are most of the octets) and the attendees (the reader takes them
+ * from the lines as written; they are most of the lines, and libical looks
+ * every parameter name up by a linear string compare).
+ */
 static bool
-is_body(const struct mm_prop *p)
+not_for_libical(const struct mm_prop *p)
 {
 	return mm_contentline_name_is(p->line, p->name_len, "DESCRIPTION") ||
 	    mm_contentline_name_is(p->line, p->name_len, "X-ALT-DESC") ||
-	    mm_contentline_name_is(p->line, p->name_len, "ATTACH");
+	    mm_contentline_name_is(p->line, p->name_len, "ATTACH") ||
+	    mm_contentline_name_is(p->line, p->name_len, "ATTENDEE");
 }
 
 /*
@@ -254,8 +261,8 @@ is_body(const struct mm_prop *p)
  * BEGIN:VEVENT/END:VEVENT.  icalparser_add_line() borrows the line
  * (icalparser_parse() frees its own after the call), and one line at a
  * time keeps libical linear where icalparser_parse_string() is quadratic.
- * Left out: the bodies at the event's own level (libical does not need
- * them, and they are most of the bytes), lines without ':' and END lines
+ * Left out: the bodies and attendees at the event's own level
+ * (not_for_libical()), lines without ':' and END lines
  * without their BEGIN (libical would close the wrong component).  Nested
  * components (VALARM) are given whole.
  */
@@ -281,7 +288,7 @@ mm_event_parse(const struct mm_event *ev)
 			if (depth == 0)
 				continue;
 			depth--;
-		} else if (depth == 0 && is_body(p)) {
+		} else if (depth == 0 && not_for_libical(p)) {
 			continue;
 		}
 		comp = icalparser_add_line(parser, p->line);

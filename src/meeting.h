@@ -42,9 +42,10 @@ struct mm_event {
 	size_t prop_count;
 	size_t prop_alloc;
 	/*
-	 * libical's parse of the event without its bodies (DESCRIPTION,
-	 * X-ALT-DESC and ATTACH are not given to libical: nothing needs them
-	 * parsed, and they are most of the bytes).  Owned.  NULL when libical
+	 * libical's parse of the event without its bodies and attendees
+	 * (DESCRIPTION, X-ALT-DESC, ATTACH and ATTENDEE are not given to
+	 * libical: nothing needs the bodies parsed, readers take attendees
+	 * from the lines, and together they are most of the bytes).  Owned.  NULL when libical
 	 * could not make sense of the event; parse_error then says why.
 	 */
 	icalcomponent *ical;

@@ -853,6 +853,54 @@ party_from(struct mm_party *party, icalproperty *prop, const char *address)
 	}
 }
 
+/* Parameter PARAM of P, unquoted and caret-decoded; owned or NULL. */
+static char *
+line_param(const struct mm_prop *p, const char *param)
+{
+	return mm_contentline_param(p->line, p->name_len, p->value_off, param);
+}
+
+static bool
+param_is(const struct mm_prop *p, const char *param, const char *value)
+{
+	char *text = line_param(p, param);
+	bool is = text != NULL && g_ascii_strcasecmp(text, value) == 0;
+
+	g_free(text);
+	return is;
+}
+
+/*
+ * An ATTENDEE from its line as written (RFC 5545 section 3.8.4.1): libical
+ * is not given attendee lines (see mm_event_parse()), and the parameters
+ * read here are the ones libical would give: CN unquoted with RFC 6868
+ * carets decoded, the enumerated ones compared case-insensitively.
+ */
+static void
+party_from_line(struct mm_party *party, const struct mm_prop *p)
+{
+	char *value = g_strndup(p->line + p->value_off, p->len - p->value_off);
+	char *partstat;
+
+	party->address = strip_mailto(value);
+	g_free(value);
+	party->name = line_param(p, "CN");
+	party->role = MM_ROLE_REQUIRED;
+	if (param_is(p, "ROLE", "OPT-PARTICIPANT"))
+		party->role = MM_ROLE_OPTIONAL;
+	else if (param_is(p, "ROLE", "CHAIR"))
+		party->role = MM_ROLE_CHAIR;
+	else if (param_is(p, "ROLE", "NON-PARTICIPANT"))
+		party->role = MM_ROLE_NONE;
+	party->is_group = param_is(p, "CUTYPE", "GROUP");
+	party->rsvp = param_is(p, "RSVP", "TRUE");
+	partstat = line_param(p, "PARTSTAT");
+	if (partstat != NULL) {
+		party->partstat = g_ascii_strup(partstat, -1);
+		g_free(partstat);
+	}
+}
+
 /* The facts selection and the writers need, from the first event. */
 static void
 extract_facts(struct mm_meeting *m)
@@ -887,10 +935,17 @@ extract_facts(struct mm_meeting *m)
 	prop = icalcomponent_get_first_property(ev->ical, ICAL_ORGANIZER_PROPERTY);
 	if (prop != NULL)
 		party_from(&m->organizer, prop, icalproperty_get_organizer(prop));
-	for (prop = icalcomponent_get_first_property(ev->ical,
-	    ICAL_ATTENDEE_PROPERTY); prop != NULL;
-	    prop = icalcomponent_get_next_property(ev->ical,
-	    ICAL_ATTENDEE_PROPERTY)) {
+	/* The event's own attendees: not those of a nested VALARM. */
+	for (size_t k = 0, depth = 0; k < ev->prop_count; k++) {
+		const struct mm_prop *p = &ev->props[k];
+
+		if (mm_contentline_name_is(p->line, p->name_len, "BEGIN"))
+			depth++;
+		else if (mm_contentline_name_is(p->line, p->name_len, "END"))
+			depth = depth > 0 ? depth - 1 : 0;
+		if (depth != 0 || p->name_len == p->len ||
+		    !mm_contentline_name_is(p->line, p->name_len, "ATTENDEE"))
+			continue;
 		m->attendees_listed++;
 		if (m->attendee_count >= MM_LIMIT_ATTENDEES) {
 			m->attendees_truncated = true;
@@ -901,8 +956,7 @@ extract_facts(struct mm_meeting *m)
 			m->attendees = g_renew(struct mm_party, m->attendees, alloc);
 		}
 		memset(&m->attendees[m->attendee_count], 0, sizeof(struct mm_party));
-		party_from(&m->attendees[m->attendee_count++], prop,
-		    icalproperty_get_attendee(prop));
+		party_from_line(&m->attendees[m->attendee_count++], p);
 	}
 	m->cancelled = icalcomponent_get_status(ev->ical) == ICAL_STATUS_CANCELLED;
 }
