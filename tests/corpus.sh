@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Runs `meetmig plan` over every public real-world sample of the shared
-# corpus (kept beside the project, not in it) and compares the plan with the
+# corpus (iCalendar and EWS XML) (kept beside the project, not in it) and compares the plan with the
 # expectation in tests/corpus/, so that each verdict on real Outlook and
 # Exchange data is one a person has read.  MM_REGEN=1 rewrites them.
 # Skips where the shared corpus is absent (a TAP plan of 0 with SKIP: the
@@ -29,10 +29,12 @@ identity_for() {
 work="$MM_BUILDDIR/tests/tmp/corpus"
 rm -rf "$work" && mkdir -p "$work" || exit 99
 ln -s "$corpus" "$work/corpus"
+ln -s "$corpus/../public-ews" "$work/public-ews"
 
 n=0 failed=0
-for path in "$corpus"/*/*.ics; do
+for path in "$corpus"/*/*.ics "$corpus"/../public-ews/*.xml; do
 	rel=${path#"$corpus"/}
+	rel=${rel#../}
 	name=$(printf '%s' "$rel" | tr '/' '_')
 	expected="$MM_SRCDIR/tests/corpus/$name.plan"
 	n=$((n + 1))
@@ -42,7 +44,8 @@ for path in "$corpus"/*/*.ics; do
 	 for now in 2026-11-21T09:00:00Z 2010-01-01T00:00:00Z; do
 		echo "--- now $now" >>out
 		"$MEETMIG" plan -i "$(identity_for "$rel")" --now "$now" \
-		    "corpus/$rel" >>out 2>err </dev/null
+		    "$(case "$rel" in public-ews/*) echo "$rel" ;; *) echo "corpus/$rel" ;; esac)" \
+		    >>out 2>err </dev/null
 		echo "exit $?" >>out; cat err >>out
 	 done)
 	if [ -n "${MM_REGEN:-}" ]; then
