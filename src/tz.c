@@ -22,7 +22,7 @@
 struct file_zone {
 	char *tzid;             /* owned: TZID value as written */
 	char *tzid_text;        /* owned: the same TEXT-unescaped, or NULL if equal */
-	icaltimezone *zone;     /* owned */
+	icaltimezone *zone;     /* borrowed from zone_cache */
 	struct mm_event *vtz;   /* owned: the lines as read */
 };
 
@@ -47,8 +47,6 @@ file_zone_free(gpointer data)
 
 	g_free(fz->tzid);
 	g_free(fz->tzid_text);
-	if (fz->zone != NULL)
-		icaltimezone_free(fz->zone, 1);
 	mm_event_free(fz->vtz);
 	g_free(fz);
 }
@@ -137,6 +135,31 @@ unescaped_if_different(const char *tzid)
 	return text;
 }
 
+/*
+ * Zones made from VTIMEZONEs, kept for the life of the process and keyed
+ * by their lines as read.  An Outlook VTIMEZONE starts in 1601 and libical
+ * expands its transitions from there the first time a time is converted
+ * (libical-hazards.md: milliseconds a zone); `meetmig run` reads many
+ * mailboxes of one organization with the same few zones, and paid that
+ * again for every user (most of the time of a small mailbox).  A zone
+ * keeps the transitions it has expanded, so the second mailbox gets them
+ * for nothing.  Never freed: the set of distinct zones is small.
+ */
+static GHashTable *zone_cache;
+
+static char *
+vtz_key(const struct mm_event *vtz)
+{
+	GString *key = g_string_new(NULL);
+
+	for (size_t i = 0; i < vtz->prop_count; i++) {
+		g_string_append_len(key, vtz->props[i].line,
+		    (gssize)vtz->props[i].len);
+		g_string_append_c(key, '\n');
+	}
+	return g_string_free(key, FALSE);
+}
+
 int
 mm_tzset_add(struct mm_tzset *tzset, struct mm_event *vtz,
     struct mm_diag *diag)
@@ -144,6 +167,7 @@ mm_tzset_add(struct mm_tzset *tzset, struct mm_event *vtz,
 	struct file_zone *fz = NULL;
 	icalcomponent *comp = NULL;
 	char *tzid = vtz_tzid(vtz);
+	char *key = NULL;
 	int rc = -1;
 
 	if (tzid == NULL || *tzid == '\0') {
@@ -156,21 +180,34 @@ mm_tzset_add(struct mm_tzset *tzset, struct mm_event *vtz,
 		    "VTIMEZONE \"%s\" defined twice, the first is used", tzid);
 		goto out;
 	}
-	comp = parse_vtimezone(vtz);
-	if (comp == NULL ||
-	    icalcomponent_isa(comp) != ICAL_VTIMEZONE_COMPONENT) {
-		mm_diag_set(diag, MM_DIAG_DATA, "cannot parse VTIMEZONE \"%s\"",
-		    tzid);
-		goto out;
-	}
+	if (zone_cache == NULL)
+		zone_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		    NULL);
+	key = vtz_key(vtz);
 	fz = g_new0(struct file_zone, 1);
-	fz->zone = icaltimezone_new();
-	if (!icaltimezone_set_component(fz->zone, comp)) {
-		mm_diag_set(diag, MM_DIAG_DATA,
-		    "cannot make a time zone of VTIMEZONE \"%s\"", tzid);
-		goto out;
+	fz->zone = g_hash_table_lookup(zone_cache, key);
+	if (fz->zone == NULL) {
+		icaltimezone *zone;
+
+		comp = parse_vtimezone(vtz);
+		if (comp == NULL ||
+		    icalcomponent_isa(comp) != ICAL_VTIMEZONE_COMPONENT) {
+			mm_diag_set(diag, MM_DIAG_DATA,
+			    "cannot parse VTIMEZONE \"%s\"", tzid);
+			goto out;
+		}
+		zone = icaltimezone_new();
+		if (!icaltimezone_set_component(zone, comp)) {
+			icaltimezone_free(zone, 1);
+			mm_diag_set(diag, MM_DIAG_DATA,
+			    "cannot make a time zone of VTIMEZONE \"%s\"", tzid);
+			goto out;
+		}
+		comp = NULL;    /* the zone owns it now */
+		g_hash_table_insert(zone_cache, key, zone);
+		key = NULL;
+		fz->zone = zone;
 	}
-	comp = NULL;            /* the zone owns it now */
 	fz->tzid = tzid;
 	tzid = NULL;
 	fz->tzid_text = unescaped_if_different(fz->tzid);
@@ -190,6 +227,7 @@ out:
 		icalcomponent_free(comp);
 	mm_event_free(vtz);
 	g_free(tzid);
+	g_free(key);
 	return rc;
 }
 
