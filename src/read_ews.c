@@ -431,21 +431,6 @@ filter_release(struct filter *f)
 /* ------------------------------------------------------------------ */
 /* Times.                                                              */
 
-/* Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 static void
 civil_from_days(int64_t z, int *y, int *m, int *d)
 {
@@ -541,7 +526,7 @@ parse_datetime(const char *s, int64_t *out)
 	}
 	if (h > 23 || mi > 59 || sec > 60 || !parse_offset(p, &offset))
 		return false;
-	*out = days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 +
+	*out = mm_tz_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 +
 	    h * 3600 + mi * 60 + sec - offset;
 	return true;
 }

@@ -321,9 +321,8 @@ mm_tzset_vtimezone(const struct mm_tzset *tzset, const char *tzid)
 	return fz != NULL ? fz->vtz : NULL;
 }
 
-/* Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t
+mm_tz_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	int64_t era;
 	unsigned yoe, doy, doe;
@@ -339,7 +338,7 @@ days_from_civil(int64_t y, unsigned m, unsigned d)
 static int64_t
 utc_seconds(struct icaltimetype t)
 {
-	int64_t s = days_from_civil(t.year, (unsigned)t.month,
+	int64_t s = mm_tz_days_from_civil(t.year, (unsigned)t.month,
 	    (unsigned)t.day) * 86400;
 
 	if (!t.is_date)

@@ -56,6 +56,9 @@ const struct mm_event *mm_tzset_vtimezone(const struct mm_tzset *tzset,
  */
 char *mm_tz_windows_to_iana(const char *windows_id);
 
+/* Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's). */
+int64_t mm_tz_days_from_civil(int64_t y, unsigned m, unsigned d);
+
 /*
  * Converts an iCalendar time as written (value of DTSTART etc.) and its TZID
  * parameter (NULL when absent) to seconds since the epoch in UTC.  A DATE
