@@ -259,8 +259,8 @@ describe_offset(const struct mm_read_ics *r, size_t off, unsigned *lineno)
 	*lineno = seg->lineno;
 	switch (mm_decode_encoding(r->dec)) {
 	case MM_ENC_UTF8_BOM:
-		at += 3;
-		/* fall through */
+		/* The BOM's three octets precede the decoded stream. */
+		return g_strdup_printf("byte offset %llu", at + 3);
 	case MM_ENC_UTF8:
 		return g_strdup_printf("byte offset %llu", at);
 	case MM_ENC_UTF16LE:
