@@ -11,23 +11,7 @@
 
 #include "tz.h"
 #include "tap.h"
-
-/* The Outlook "W. Europe Standard Time" VTIMEZONE, without BEGIN/END. */
-static const char *const west_europe[] = {
-	"TZID:W. Europe Standard Time",
-	"BEGIN:STANDARD",
-	"DTSTART:16010101T030000",
-	"TZOFFSETFROM:+0200",
-	"TZOFFSETTO:+0100",
-	"RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10",
-	"END:STANDARD",
-	"BEGIN:DAYLIGHT",
-	"DTSTART:16010101T020000",
-	"TZOFFSETFROM:+0100",
-	"TZOFFSETTO:+0200",
-	"RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3",
-	"END:DAYLIGHT",
-};
+#include "zones.h"
 
 /* A made-up zone with a fixed offset, to tell the file's zone from ICU's. */
 static const char *const fixed_zone[] = {
@@ -113,8 +97,8 @@ test_cases(void)
 	size_t i;
 
 	mm_diag_init(&diag);
-	tap_ok(mm_tzset_add(with, lines_event(west_europe,
-	    G_N_ELEMENTS(west_europe)), &diag) == 0, "add Outlook VTIMEZONE");
+	tap_ok(mm_tzset_add(with, lines_event(mm_test_west_europe,
+	    MM_TEST_WEST_EUROPE_LINES), &diag) == 0, "add Outlook VTIMEZONE");
 	tap_ok(mm_tzset_add(with, lines_event(fixed_zone,
 	    G_N_ELEMENTS(fixed_zone)), &diag) == 0, "add custom VTIMEZONE");
 	tap_ok(mm_tzset_add(with, lines_event(escaped_zone,
@@ -148,11 +132,13 @@ test_cases(void)
 	    mm_tzset_lookup(with, "Custom Zone"), "lookup returns the same zone");
 
 	/* A second definition of a TZID is refused; the first one stays. */
-	tap_ok(mm_tzset_add(with, lines_event(west_europe, 5), &diag) == -1 &&
+	tap_ok(mm_tzset_add(with, lines_event(mm_test_west_europe, 5),
+	    &diag) == -1 &&
 	    strstr(diag.message, "defined twice") != NULL,
 	    "duplicate VTIMEZONE refused");
 	mm_diag_clear(&diag);
-	tap_ok(mm_tzset_add(with, lines_event(west_europe + 1, 6), &diag) == -1 &&
+	tap_ok(mm_tzset_add(with, lines_event(mm_test_west_europe + 1, 6),
+	    &diag) == -1 &&
 	    strstr(diag.message, "without TZID") != NULL,
 	    "VTIMEZONE without TZID refused");
 	mm_diag_release(&diag);

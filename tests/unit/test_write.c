@@ -22,6 +22,7 @@
 #include "write_itip.h"
 #include "write_mime.h"
 #include "tap.h"
+#include "zones.h"
 
 #define NOW     INT64_C(1795000000)     /* 2026-11-18T11:06:40Z */
 
@@ -45,23 +46,6 @@ make_event(const char *const *lines, const char *recurrence_id)
 	event->recurrence_id = g_strdup(recurrence_id);
 	return event;
 }
-
-static const char *const wet_lines[] = {
-	"TZID:W. Europe Standard Time",
-	"BEGIN:STANDARD",
-	"DTSTART:16010101T030000",
-	"TZOFFSETFROM:+0200",
-	"TZOFFSETTO:+0100",
-	"RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10",
-	"END:STANDARD",
-	"BEGIN:DAYLIGHT",
-	"DTSTART:16010101T020000",
-	"TZOFFSETFROM:+0100",
-	"TZOFFSETTO:+0200",
-	"RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3",
-	"END:DAYLIGHT",
-	NULL
-};
 
 #define UID "040000008200E00074C5B7101A82E00800000000D0A1B2C3D4E5DA01000000000000000010000000AABBCCDD"
 
@@ -135,7 +119,7 @@ make_tzset(void)
 	struct mm_diag diag;
 
 	mm_diag_init(&diag);
-	if (mm_tzset_add(tzset, make_event(wet_lines, NULL), &diag) != 0)
+	if (mm_tzset_add(tzset, make_event(mm_test_west_europe, NULL), &diag) != 0)
 		printf("# cannot add the test VTIMEZONE: %s\n", diag.message);
 	mm_diag_release(&diag);
 	return tzset;
