@@ -81,5 +81,8 @@ void mm_cmd_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
  * returns 64.
  */
 int mm_cmd_parse(GOptionContext *context, int *argc, char ***argv);
+/* The same for a command that takes options only: an argument left is 64. */
+int mm_cmd_parse_no_arguments(GOptionContext *context, int *argc,
+    char ***argv);
 
 #endif

@@ -109,6 +109,19 @@ mm_cmd_parse(GOptionContext *context, int *argc, char ***argv)
 	return 0;
 }
 
+int
+mm_cmd_parse_no_arguments(GOptionContext *context, int *argc, char ***argv)
+{
+	int status = mm_cmd_parse(context, argc, argv);
+
+	if (status == 0 && *argc > 1) {
+		mm_cmd_error("unexpected argument '%s' (try 'meetmig %s --help')",
+		    (*argv)[1], (*argv)[0]);
+		status = EX_USAGE;
+	}
+	return status;
+}
+
 void
 mm_cmd_common_add(GOptionContext *context, struct mm_cmd_common *c,
     unsigned which)

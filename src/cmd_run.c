@@ -534,15 +534,10 @@ mm_cmd_run(int argc, char **argv)
 	    "by later runs.  A request left InProgress by a killed run is taken\n"
 	    "again.  Several runs may share a store: none takes a request twice.");
 	g_option_context_add_main_entries(context, entries, NULL);
-	status = mm_cmd_parse(context, &argc, &argv);
+	status = mm_cmd_parse_no_arguments(context, &argc, &argv);
 	if (status != 0)
 		goto out;
 	status = EX_USAGE;
-	if (argc > 1) {
-		mm_cmd_error("unexpected argument '%s' (try '%s --help')", argv[1],
-		    argv[0]);
-		goto out;
-	}
 	if (opt.jobs < 1 || opt.jobs > MAX_JOBS) {
 		mm_cmd_error("--jobs: %d is not between 1 and %d", opt.jobs, MAX_JOBS);
 		goto out;

@@ -1026,15 +1026,10 @@ mm_cmd_status(int argc, char **argv)
 	    "Get-CsMeetingMigrationStatus, or with --summary-only how many users\n"
 	    "are in each state.");
 	g_option_context_add_main_entries(context, entries, NULL);
-	status = mm_cmd_parse(context, &argc, &argv);
+	status = mm_cmd_parse_no_arguments(context, &argc, &argv);
 	if (status != 0)
 		goto out;
 	status = EX_USAGE;
-	if (argc > 1) {
-		mm_cmd_error("unexpected argument '%s' (try '%s --help')", argv[1],
-		    argv[0]);
-		goto out;
-	}
 	format = summary_only ? FORMAT_TABLE : FORMAT_LIST;
 	if (format_name != NULL) {
 		if (strcmp(format_name, "list") == 0)
