@@ -242,35 +242,40 @@ mm_event_remove(struct mm_event *event, size_t index)
 }
 
 /*
- * Lines libical is not given: the bodies (nothing needs them parsed, and
- * they are most of the octets) and the attendees (the reader takes them
- * from the lines as written; they are most of the lines, and libical looks
- * every parameter name up by a linear string compare).
+ * The properties libical is given: those read from ev->ical (ORGANIZER and
+ * STATUS by the readers, the times and recurrence by select.c).  The rest
+ * are taken from the lines as written or copied as they are: the bodies
+ * are most of the octets and the attendees most of the lines, and libical
+ * looks every property and parameter name up by a linear string compare,
+ * which an Outlook event's twenty X- properties pay in full.
  */
+static const char *const for_libical[] = {
+	"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "EXRULE",
+	"RECURRENCE-ID", "STATUS", "ORGANIZER",
+};
+
 static bool
-not_for_libical(const struct mm_prop *p)
+is_for_libical(const struct mm_prop *p)
 {
-	return mm_contentline_name_is(p->line, p->name_len, "DESCRIPTION") ||
-	    mm_contentline_name_is(p->line, p->name_len, "X-ALT-DESC") ||
-	    mm_contentline_name_is(p->line, p->name_len, "ATTACH") ||
-	    mm_contentline_name_is(p->line, p->name_len, "ATTENDEE");
+	for (size_t i = 0; i < G_N_ELEMENTS(for_libical); i++)
+		if (mm_contentline_name_is(p->line, p->name_len, for_libical[i]))
+			return true;
+	return false;
 }
 
 /*
- * Gives the event's lines to libical one at a time, wrapped in
+ * Gives the event's own lines that libical is needed for
+ * (is_for_libical()) to libical one at a time, wrapped in
  * BEGIN:VEVENT/END:VEVENT.  icalparser_add_line() borrows the line
  * (icalparser_parse() frees its own after the call), and one line at a
  * time keeps libical linear where icalparser_parse_string() is quadratic.
- * Left out: the bodies and attendees at the event's own level
- * (not_for_libical()), lines without ':' and END lines
- * without their BEGIN (libical would close the wrong component).  Nested
- * components (VALARM) are given whole.
+ * Nested components (VALARM) are left out whole: nothing reads them, and
+ * their lines must not pass for the event's own.
  */
 icalcomponent *
 mm_event_parse(const struct mm_event *ev)
 {
-	char begin[] = "BEGIN:VEVENT", end[] = "END:VEVENT", end_nested[] =
-	    "END:X-MM-NESTED";
+	char begin[] = "BEGIN:VEVENT", end[] = "END:VEVENT";
 	icalparser *parser = icalparser_new();
 	icalcomponent *comp = NULL;
 	size_t i;
@@ -282,20 +287,13 @@ mm_event_parse(const struct mm_event *ev)
 
 		if (p->name_len == p->len)
 			continue;
-		if (mm_contentline_name_is(p->line, p->name_len, "BEGIN")) {
+		if (mm_contentline_name_is(p->line, p->name_len, "BEGIN"))
 			depth++;
-		} else if (mm_contentline_name_is(p->line, p->name_len, "END")) {
-			if (depth == 0)
-				continue;
-			depth--;
-		} else if (depth == 0 && not_for_libical(p)) {
-			continue;
-		}
-		comp = icalparser_add_line(parser, p->line);
+		else if (mm_contentline_name_is(p->line, p->name_len, "END"))
+			depth = depth > 0 ? depth - 1 : 0;
+		else if (depth == 0 && is_for_libical(p))
+			comp = icalparser_add_line(parser, p->line);
 	}
-	/* libical's END closes whatever is open, whatever its name. */
-	while (comp == NULL && depth-- > 0)
-		comp = icalparser_add_line(parser, end_nested);
 	if (comp == NULL)
 		comp = icalparser_add_line(parser, end);
 	if (comp == NULL) {
