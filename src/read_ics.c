@@ -17,6 +17,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <glib.h>
@@ -287,6 +288,39 @@ find_control(const char *s, size_t len)
 }
 
 /*
+ * Whether every octet of S is printable ASCII (0x20-0x7E), eight at a time:
+ * most lines are, and they need none of check_line()'s closer looks.
+ */
+static bool
+all_printable_ascii(const char *s, size_t len)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101);
+	const uint64_t highs = UINT64_C(0x8080808080808080);
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		/*
+		 * An octet >= 0x80, < 0x20 (w - 0x20 borrows into its high
+		 * bit) or 0x7F (w + 1 carries into it): each sets its own
+		 * high bit, and no octet's test reaches another's for
+		 * octets that pass.
+		 */
+		if (((w | (w - ones * 0x20) | (w + ones)) & highs) != 0)
+			return false;
+	}
+	for (; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/*
  * Checks the current line for what libical would not see: NUL bytes (it
  * would cut the line there) and invalid UTF-8 (it would keep it silently).
  * Other control characters (section 3.1 and 3.3.11 allow only HTAB) are
@@ -298,8 +332,7 @@ find_control(const char *s, size_t len)
 static char *
 check_line(const struct mm_read_ics *r)
 {
-	const char *nul = memchr(r->line->str, '\0', r->line->len);
-	const char *control;
+	const char *nul, *control;
 	size_t bad;
 	unsigned lineno;
 	char *where, *msg;
@@ -308,6 +341,9 @@ check_line(const struct mm_read_ics *r)
 		return g_strdup_printf(
 		    "line longer than MM_LIMIT_LINE_LENGTH (%zu octets) (%s:%u)",
 		    MM_LIMIT_LINE_LENGTH, r->name, r->line_lineno);
+	if (all_printable_ascii(r->line->str, r->line->len))
+		return NULL;
+	nul = memchr(r->line->str, '\0', r->line->len);
 	if (nul != NULL) {
 		where = describe_offset(r, (size_t)(nul - r->line->str), &lineno);
 		msg = g_strdup_printf("NUL byte at %s (%s:%u)", where, r->name,
