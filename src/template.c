@@ -1570,7 +1570,9 @@ is_scheme_at(const char *s, size_t len, size_t i, size_t *scheme_len)
 		"https://", "http://", "tel:", "mailto:", "sip:",
 	};
 
-	if (i > 0 && g_ascii_isalnum(s[i - 1]))
+	/* Called at every octet of a line: most fail at the first test. */
+	if (strchr("hHtTmMsS", s[i]) == NULL || s[i] == '\0' ||
+	    (i > 0 && g_ascii_isalnum(s[i - 1])))
 		return false;
 	for (size_t k = 0; k < G_N_ELEMENTS(schemes); k++) {
 		size_t n = strlen(schemes[k]);
@@ -1646,6 +1648,29 @@ count_words(const char *s)
 }
 
 /*
+ * S made valid, in NFKC and case folded.  Owned.  For ASCII, the common
+ * case, that is its lower case: NFKC changes no ASCII character and case
+ * folding only the capitals.
+ */
+static char *
+folded_form(const char *s, size_t len)
+{
+	char *valid, *nfkc, *folded;
+	size_t i;
+
+	for (i = 0; i < len && (unsigned char)s[i] < 0x80; i++)
+		;
+	if (i == len)
+		return g_ascii_strdown(s, (gssize)len);
+	valid = g_utf8_make_valid(s, (gssize)len);
+	nfkc = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
+	folded = g_utf8_casefold(nfkc != NULL ? nfkc : valid, -1);
+	g_free(valid);
+	g_free(nfkc);
+	return folded;
+}
+
+/*
  * The normal form of one line (template.h).  *dial_in (may be NULL) is set
  * when the line is a dial-in line.  Owned.
  */
@@ -1653,9 +1678,7 @@ static char *
 normalize_line(const char *s, size_t len, bool *dial_in)
 {
 	GString *linked = without_links(s, len);
-	char *valid = g_utf8_make_valid(linked->str, (gssize)linked->len);
-	char *nfkc = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
-	char *folded = g_utf8_casefold(nfkc != NULL ? nfkc : valid, -1);
+	char *folded = folded_form(linked->str, linked->len);
 	GString *out = g_string_new(NULL);
 	bool space = false;
 	const char *p = folded;
@@ -1709,8 +1732,6 @@ normalize_line(const char *s, size_t len, bool *dial_in)
 	if (g_str_has_prefix(out->str, "\xc3\xa0 "))
 		g_string_erase(out, 0, 3);
 	g_string_free(linked, true);
-	g_free(valid);
-	g_free(nfkc);
 	g_free(folded);
 	return g_string_free(out, false);
 }
