@@ -5,9 +5,9 @@
  * the spool that keeps memory flat however many meetings a mailbox holds,
  * the JSON layout (written here, two-space indent, UTF-8 kept as it is, in
  * the layout Python's json.dumps(indent=2, ensure_ascii=False) gives, so a
- * reviewer's diff tools agree with it) and the text report.  json-glib
- * reads the spool back; its GError stays here.  It never decides a
- * verdict and never prints.
+ * reviewer's diff tools agree with it) and the text report.  Each entry is
+ * rendered once, when it is added, and spooled as text.  It never decides
+ * a verdict and never prints.
  */
 #include "config.h"
 
@@ -20,7 +20,6 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 
 #include "output.h"
 #include "report.h"
@@ -110,94 +109,6 @@ json_string_or_null(GString *out, const char *text)
 		json_string(out, text);
 }
 
-static void
-indent(GString *out, int depth)
-{
-	int i;
-
-	for (i = 0; i < depth; i++)
-		g_string_append(out, "  ");
-}
-
-/*
- * Writes NODE pretty-printed at DEPTH (the opening bracket goes where the
- * caller is; nested lines are indented two spaces a level).  SKIP names
- * one object member of NODE to leave out (NULL for none).
- */
-static void
-json_pretty(GString *out, JsonNode *node, int depth, const char *skip)
-{
-	switch (json_node_get_node_type(node)) {
-	case JSON_NODE_NULL:
-		g_string_append(out, "null");
-		break;
-	case JSON_NODE_VALUE:
-		switch (json_node_get_value_type(node)) {
-		case G_TYPE_STRING:
-			json_string(out, json_node_get_string(node));
-			break;
-		case G_TYPE_BOOLEAN:
-			g_string_append(out, json_node_get_boolean(node) ?
-			    "true" : "false");
-			break;
-		case G_TYPE_DOUBLE:
-			g_string_append_printf(out, "%.17g",
-			    json_node_get_double(node));
-			break;
-		default:
-			g_string_append_printf(out, "%" G_GINT64_FORMAT,
-			    json_node_get_int(node));
-		}
-		break;
-	case JSON_NODE_ARRAY: {
-		JsonArray *array = json_node_get_array(node);
-		guint i, n = json_array_get_length(array);
-
-		if (n == 0) {
-			g_string_append(out, "[]");
-			break;
-		}
-		g_string_append(out, "[\n");
-		for (i = 0; i < n; i++) {
-			indent(out, depth + 1);
-			json_pretty(out, json_array_get_element(array, i),
-			    depth + 1, NULL);
-			g_string_append(out, i + 1 < n ? ",\n" : "\n");
-		}
-		indent(out, depth);
-		g_string_append_c(out, ']');
-		break;
-	}
-	case JSON_NODE_OBJECT: {
-		JsonObject *object = json_node_get_object(node);
-		GList *members = json_object_get_members(object), *l;
-		bool first = true;
-
-		g_string_append_c(out, '{');
-		for (l = members; l != NULL; l = l->next) {
-			const char *name = l->data;
-
-			if (skip != NULL && strcmp(name, skip) == 0)
-				continue;
-			g_string_append(out, first ? "\n" : ",\n");
-			first = false;
-			indent(out, depth + 1);
-			json_string(out, name);
-			g_string_append(out, ": ");
-			json_pretty(out, json_object_get_member(object, name),
-			    depth + 1, NULL);
-		}
-		g_list_free(members);
-		if (!first) {
-			g_string_append_c(out, '\n');
-			indent(out, depth);
-		}
-		g_string_append_c(out, '}');
-		break;
-	}
-	}
-}
-
 /* ---- the spool --------------------------------------------------------- */
 
 struct mm_report *
@@ -268,13 +179,13 @@ meeting_recurrence_id(const struct mm_meeting *meeting)
 	return meeting->events[0]->recurrence_id;
 }
 
+/* One member of an entry, at depth 3 of status.json. */
 static void
-member(GString *line, const char *name)
+member(GString *out, const char *name)
 {
-	if (line->len > 1)
-		g_string_append_c(line, ',');
-	json_string(line, name);
-	g_string_append_c(line, ':');
+	g_string_append(out, out->len > 0 ? ",\n      " : "    {\n      ");
+	json_string(out, name);
+	g_string_append(out, ": ");
 }
 
 static bool
@@ -283,12 +194,57 @@ reason_valid(enum mm_reason reason)
 	return (int)reason >= 0 && (int)reason < REASON_SLOTS;
 }
 
+static void text_line(GString *out, GString *failures, const char *uid,
+    const char *rid, const char *result, const char *reason,
+    const char *start, const char *subject, const char *message);
+
+/*
+ * A spool record: three lengths, then the entry's status.json text (open:
+ * Outputs and the closing brace come at the end), its report.txt line and
+ * its line under "Failures" (often empty).  Rendered once, here; finishing
+ * copies them.
+ */
+struct record {
+	uint32_t json_len;
+	uint32_t text_len;
+	uint32_t failure_len;
+};
+
+static int
+spool_record(struct mm_report *report, const GString *json,
+    const GString *text, const GString *failure)
+{
+	struct record rec = {
+		.json_len = (uint32_t)json->len,
+		.text_len = (uint32_t)text->len,
+		.failure_len = (uint32_t)failure->len,
+	};
+
+	if (json->len > UINT32_MAX || text->len > UINT32_MAX ||
+	    failure->len > UINT32_MAX) {
+		errno = EFBIG;
+		return -1;
+	}
+	if (fwrite(&rec, sizeof rec, 1, report->spool) != 1 ||
+	    fwrite(json->str, 1, json->len, report->spool) != json->len ||
+	    fwrite(text->str, 1, text->len, report->spool) != text->len ||
+	    fwrite(failure->str, 1, failure->len, report->spool) !=
+	    failure->len)
+		return -1;
+	return 0;
+}
+
 long
 mm_report_add(struct mm_report *report, const struct mm_meeting *meeting,
     const struct mm_verdict *verdict, struct mm_diag *diag)
 {
-	GString *line = g_string_new("{");
+	GString *json = g_string_new(NULL), *text = g_string_new(NULL);
+	GString *failure = g_string_new(NULL);
 	struct entry entry = { NULL };
+	const char *rid = meeting_recurrence_id(meeting);
+	const char *result = mm_result_name(verdict->result);
+	const char *reason = verdict->reason == MM_REASON_NONE ? NULL :
+	    mm_reason_name(verdict->reason);
 	char *start = NULL;
 	guint i;
 	long index = -1;
@@ -297,43 +253,41 @@ mm_report_add(struct mm_report *report, const struct mm_meeting *meeting,
 		mm_diag_set(diag, MM_DIAG_IOERR, "%s", report->error);
 		goto out;
 	}
-	member(line, "Uid");
-	json_string_or_null(line, meeting->uid);
-	member(line, "RecurrenceId");
-	json_string_or_null(line, meeting_recurrence_id(meeting));
-	member(line, "Subject");
-	json_string_or_null(line, meeting->summary);
-	member(line, "Start");
 	if (verdict->has_start)
 		start = mm_report_time(verdict->first_start);
-	json_string_or_null(line, start);
-	member(line, "Attendees");
-	g_string_append_printf(line, "%zu", verdict->attendee_count);
-	member(line, "BlockType");
-	json_string_or_null(line, verdict->block_type == MM_BLOCK_NONE ? NULL :
+	member(json, "Uid");
+	json_string_or_null(json, meeting->uid);
+	member(json, "RecurrenceId");
+	json_string_or_null(json, rid);
+	member(json, "Subject");
+	json_string_or_null(json, meeting->summary);
+	member(json, "Start");
+	json_string_or_null(json, start);
+	member(json, "Attendees");
+	g_string_append_printf(json, "%zu", verdict->attendee_count);
+	member(json, "BlockType");
+	json_string_or_null(json, verdict->block_type == MM_BLOCK_NONE ? NULL :
 	    mm_block_type_name(verdict->block_type));
-	member(line, "Language");
-	json_string_or_null(line, verdict->language);
-	member(line, "Result");
-	json_string(line, mm_result_name(verdict->result));
-	member(line, "Reason");
-	json_string_or_null(line, verdict->reason == MM_REASON_NONE ? NULL :
-	    mm_reason_name(verdict->reason));
-	member(line, "Evidence");
-	g_string_append_c(line, '[');
+	member(json, "Language");
+	json_string_or_null(json, verdict->language);
+	member(json, "Result");
+	json_string(json, result);
+	member(json, "Reason");
+	json_string_or_null(json, reason);
+	member(json, "Evidence");
+	if (verdict->evidence == NULL || verdict->evidence->len == 0)
+		g_string_append(json, "[]");
 	for (i = 0; verdict->evidence != NULL && i < verdict->evidence->len;
 	    i++) {
-		if (i > 0)
-			g_string_append_c(line, ',');
-		json_string(line, g_ptr_array_index(verdict->evidence, i));
+		g_string_append(json, i == 0 ? "[\n        " : ",\n        ");
+		json_string(json, g_ptr_array_index(verdict->evidence, i));
+		if (i + 1 == verdict->evidence->len)
+			g_string_append(json, "\n      ]");
 	}
-	g_string_append_c(line, ']');
-	/* For report.txt only: status.json has no field for it. */
-	member(line, "Message");
-	json_string_or_null(line, verdict->message);
-	g_string_append(line, "}\n");
+	text_line(text, failure, meeting->uid, rid, result, reason, start,
+	    meeting->summary, verdict->message);
 
-	if (fwrite(line->str, 1, line->len, report->spool) != line->len) {
+	if (spool_record(report, json, text, failure) != 0) {
 		report->error = g_strdup_printf(
 		    "cannot write the status spool in %s: %s",
 		    report->spool_dir, g_strerror(errno));
@@ -361,7 +315,9 @@ mm_report_add(struct mm_report *report, const struct mm_meeting *meeting,
 	index = (long)report->entries->len - 1;
 out:
 	g_free(start);
-	g_string_free(line, TRUE);
+	g_string_free(failure, TRUE);
+	g_string_free(text, TRUE);
+	g_string_free(json, TRUE);
 	return index;
 }
 
@@ -520,27 +476,15 @@ one_line(const char *text)
 	return g_string_free(out, FALSE);
 }
 
-static const char *
-member_string(JsonObject *object, const char *name)
-{
-	JsonNode *node = json_object_get_member(object, name);
-
-	if (node == NULL || JSON_NODE_TYPE(node) != JSON_NODE_VALUE)
-		return NULL;
-	return json_node_get_string(node);
-}
-
-/* "Result  Reason  Start  Id  Subject" for one entry. */
+/*
+ * "Result  Reason  Start  Id  Subject" for one entry to OUT, and its line
+ * under "Failures" to FAILURES when it failed.
+ */
 static void
-text_line(GString *out, JsonObject *object, GString *failures)
+text_line(GString *out, GString *failures, const char *uid, const char *rid,
+    const char *result, const char *reason, const char *start,
+    const char *subject, const char *message)
 {
-	const char *uid = member_string(object, "Uid");
-	const char *rid = member_string(object, "RecurrenceId");
-	const char *result = member_string(object, "Result");
-	const char *reason = member_string(object, "Reason");
-	const char *start = member_string(object, "Start");
-	const char *subject = member_string(object, "Subject");
-	const char *message = member_string(object, "Message");
 	char *id = mm_output_hash_id(uid, rid), *when;
 	int subject_width = REPORT_WIDTH - (COL_RESULT + COL_REASON +
 	    COL_START + COL_ID + 4 * 2);
@@ -689,16 +633,33 @@ json_head(GString *out, const struct mm_report *report,
 	g_free(created);
 }
 
-/* Adds "Outputs" to the entry read back from the spool. */
+/* Closes an entry of status.json with its Outputs. */
 static void
-add_outputs(JsonObject *object, const struct entry *entry)
+close_entry(GString *out, const struct entry *entry)
 {
-	JsonArray *array = json_array_new();
 	char **p;
 
-	for (p = entry->outputs; p != NULL && *p != NULL; p++)
-		json_array_add_string_element(array, *p);
-	json_object_set_array_member(object, "Outputs", array);
+	g_string_append(out, ",\n      \"Outputs\": ");
+	if (entry->outputs == NULL || entry->outputs[0] == NULL)
+		g_string_append(out, "[]");
+	for (p = entry->outputs; p != NULL && *p != NULL; p++) {
+		g_string_append(out, p == entry->outputs ? "[\n        " :
+		    ",\n        ");
+		json_string(out, *p);
+		if (p[1] == NULL)
+			g_string_append(out, "\n      ]");
+	}
+	g_string_append(out, "\n    }");
+}
+
+/* Appends N octets of the spool to OUT.  Returns 0 or -1. */
+static int
+spool_read(FILE *spool, GString *out, size_t n)
+{
+	size_t at = out->len;
+
+	g_string_set_size(out, at + n);
+	return fread(out->str + at, 1, n, spool) == n ? 0 : -1;
 }
 
 /* Appends BUF to FILE and empties it. */
@@ -718,11 +679,9 @@ mm_report_finish(struct mm_report *report, const struct mm_report_info *info,
 	struct mm_outfile *json_file = NULL, *text_file = NULL;
 	GString *json = g_string_new(NULL), *text = g_string_new(NULL);
 	GString *failures = g_string_new(NULL);
-	JsonParser *parser = json_parser_new();
-	char *json_path = NULL, *text_path = NULL, *line = NULL;
+	char *json_path = NULL, *text_path = NULL;
 	const char *state = report->failed > 0 ? "Failed" : "Succeeded";
-	size_t line_alloc = 0;
-	ssize_t line_len;
+	struct record rec;
 	guint index = 0;
 	int rc = -1;
 
@@ -748,27 +707,17 @@ mm_report_finish(struct mm_report *report, const struct mm_report_info *info,
 		g_string_append(json, "[]");
 	else
 		g_string_append(json, "[\n");
-	while ((line_len = getline(&line, &line_alloc, report->spool)) > 0) {
-		GError *error = NULL;
-		JsonNode *root;
-
-		if (index >= report->entries->len ||
-		    !json_parser_load_from_data(parser, line, line_len, &error) ||
-		    (root = json_parser_get_root(parser)) == NULL ||
-		    !JSON_NODE_HOLDS_OBJECT(root)) {
-			mm_diag_set(diag, MM_DIAG_INTERNAL,
-			    "cannot read the status spool back: entry %u: %s",
-			    index, error ? error->message : "not an object");
-			g_clear_error(&error);
-			goto out;
-		}
-		add_outputs(json_node_get_object(root),
-		    &g_array_index(report->entries, struct entry, index));
+	while (fread(&rec, sizeof rec, 1, report->spool) == 1) {
+		if (index >= report->entries->len)
+			break;
 		if (index > 0)
 			g_string_append(json, ",\n");
-		indent(json, 2);
-		json_pretty(json, root, 2, "Message");
-		text_line(text, json_node_get_object(root), failures);
+		if (spool_read(report->spool, json, rec.json_len) != 0 ||
+		    spool_read(report->spool, text, rec.text_len) != 0 ||
+		    spool_read(report->spool, failures, rec.failure_len) != 0)
+			break;
+		close_entry(json, &g_array_index(report->entries, struct entry,
+		    index));
 		index++;
 		if (json->len >= 65536 && drain(json_file, json, diag) != 0)
 			goto out;
@@ -801,8 +750,6 @@ mm_report_finish(struct mm_report *report, const struct mm_report_info *info,
 out:
 	mm_outfile_abort(json_file);
 	mm_outfile_abort(text_file);
-	free(line);
-	g_object_unref(parser);
 	g_string_free(failures, TRUE);
 	g_string_free(text, TRUE);
 	g_string_free(json, TRUE);

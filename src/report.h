@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The status of one request, shaped like Get-CsMeetingMigrationStatus:
- * status.json (json-glib) and report.txt for people.  Meeting entries are
+ * status.json and report.txt for people.  Meeting entries are
  * spooled to a temporary file as they come, so memory does not grow with the
  * mailbox; mm_report_finish() writes both files in one pass over the spool.
  */
