@@ -47,14 +47,6 @@ mm_contentline_split(const char *line, size_t len, size_t *name_len,
 	return -1;
 }
 
-bool
-mm_contentline_name_is(const char *line, size_t name_len, const char *name)
-{
-	size_t n = strlen(name);
-
-	return n == name_len && g_ascii_strncasecmp(line, name, n) == 0;
-}
-
 /* RFC 6868: ^n is a newline, ^' a double quote, ^^ a caret; others stay. */
 static void
 append_caret_decoded(GString *out, const char *s, size_t len)

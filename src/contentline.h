@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <glib.h>
 
@@ -22,8 +23,17 @@
 int mm_contentline_split(const char *line, size_t len, size_t *name_len,
     size_t *value_off);
 
-/* True when the line's name equals NAME, ASCII case-insensitively. */
-bool mm_contentline_name_is(const char *line, size_t name_len, const char *name);
+/*
+ * True when the line's name equals NAME, ASCII case-insensitively.  Inline:
+ * it is asked of every line, mostly with a literal NAME whose length the
+ * compiler then knows.
+ */
+static inline bool
+mm_contentline_name_is(const char *line, size_t name_len, const char *name)
+{
+	return strlen(name) == name_len &&
+	    g_ascii_strncasecmp(line, name, name_len) == 0;
+}
 
 /*
  * The value of parameter PARAM (case-insensitive) between the name and the

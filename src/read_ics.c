@@ -288,34 +288,50 @@ find_control(const char *s, size_t len)
 }
 
 /*
- * Whether every octet of S is printable ASCII (0x20-0x7E), eight at a time:
- * most lines are, and they need none of check_line()'s closer looks.
+ * Whether S (LEN octets, LEN <= 8) is all printable ASCII (0x20-0x7E).  An
+ * octet >= 0x80, < 0x20 (w - 0x20 borrows into its high bit) or 0x7F (w + 1
+ * carries into it) sets its high bit; octets that pass carry into nothing.
  */
 static bool
-all_printable_ascii(const char *s, size_t len)
+printable_word(const char *s)
 {
 	const uint64_t ones = UINT64_C(0x0101010101010101);
-	const uint64_t highs = UINT64_C(0x8080808080808080);
+	uint64_t w;
+
+	memcpy(&w, s, 8);
+	return ((w | (w - ones * 0x20) | (w + ones)) &
+	    UINT64_C(0x8080808080808080)) == 0;
+}
+
+/*
+ * Whether S holds nothing check_line() would refuse: no NUL, no control but
+ * HTAB, only valid UTF-8.  One pass, printable ASCII eight octets at a
+ * time; most lines pass, and only the others get the closer looks that
+ * say where.
+ */
+static bool
+line_clean(const char *s, size_t len)
+{
 	size_t i = 0;
 
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, s + i, 8);
-		/*
-		 * An octet >= 0x80, < 0x20 (w - 0x20 borrows into its high
-		 * bit) or 0x7F (w + 1 carries into it): each sets its own
-		 * high bit, and no octet's test reaches another's for
-		 * octets that pass.
-		 */
-		if (((w | (w - ones * 0x20) | (w + ones)) & highs) != 0)
-			return false;
-	}
-	for (; i < len; i++) {
+	while (i < len) {
 		unsigned char c = (unsigned char)s[i];
+		gunichar u;
 
-		if (c < 0x20 || c >= 0x7f)
+		if (i + 8 <= len && printable_word(s + i)) {
+			i += 8;
+		} else if (c >= 0x20 && c < 0x7f) {
+			i++;
+		} else if (c == '\t') {
+			i++;
+		} else if (c < 0x80) {
 			return false;
+		} else {
+			u = g_utf8_get_char_validated(s + i, (gssize)(len - i));
+			if (u == (gunichar)-1 || u == (gunichar)-2)
+				return false;
+			i += (size_t)g_utf8_skip[c];
+		}
 	}
 	return true;
 }
@@ -341,7 +357,7 @@ check_line(const struct mm_read_ics *r)
 		return g_strdup_printf(
 		    "line longer than MM_LIMIT_LINE_LENGTH (%zu octets) (%s:%u)",
 		    MM_LIMIT_LINE_LENGTH, r->name, r->line_lineno);
-	if (all_printable_ascii(r->line->str, r->line->len))
+	if (line_clean(r->line->str, r->line->len))
 		return NULL;
 	nul = memchr(r->line->str, '\0', r->line->len);
 	if (nul != NULL) {
