@@ -1736,6 +1736,56 @@ normalize_line(const char *s, size_t len, bool *dial_in)
 	return g_string_free(out, false);
 }
 
+/*
+ * normalize_line() remembered: a mailbox's blocks repeat the same labels,
+ * rules and numbers from meeting to meeting, and NFKC and case folding are
+ * the dear part of judging a block.  Bounded: emptied when full.
+ */
+#define NORMAL_CACHE_MAX 4096
+
+struct normal {
+	char *text;
+	bool dial_in;
+};
+
+static void
+normal_free(gpointer data)
+{
+	struct normal *n = data;
+
+	g_free(n->text);
+	g_free(n);
+}
+
+G_LOCK_DEFINE_STATIC(normal_cache);
+
+static char *
+normalize_line_cached(const char *s, size_t len, bool *dial_in)
+{
+	static GHashTable *cache;
+	char *key = g_strndup(s, len);
+	struct normal *n;
+	char *text;
+
+	G_LOCK(normal_cache);
+	if (cache == NULL)
+		cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		    normal_free);
+	n = g_hash_table_lookup(cache, key);
+	if (n == NULL) {
+		n = g_new(struct normal, 1);
+		n->text = normalize_line(s, len, &n->dial_in);
+		if (g_hash_table_size(cache) >= NORMAL_CACHE_MAX)
+			g_hash_table_remove_all(cache);
+		g_hash_table_insert(cache, g_steal_pointer(&key), n);
+	}
+	*dial_in = n->dial_in;
+	text = g_strdup(n->text);
+	G_UNLOCK(normal_cache);
+	g_free(key);
+	return text;
+}
+
 static bool
 has_letter(const char *s)
 {
@@ -2006,7 +2056,7 @@ mm_templates_edited(const struct mm_templates *templates,
 	while (*s != '\0') {
 		size_t len = strcspn(s, "\n");
 		bool dial_in;
-		char *normal = normalize_line(s, len, &dial_in);
+		char *normal = normalize_line_cached(s, len, &dial_in);
 
 		/* Rules, blank lines, "[!" have nothing to explain. */
 		if (has_letter(normal) || strstr(normal, MARK_LINK) != NULL) {
