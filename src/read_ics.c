@@ -932,18 +932,21 @@ static void
 party_from_line(struct mm_party *party, const struct mm_prop *p)
 {
 	char *value = g_strndup(p->line + p->value_off, p->len - p->value_off);
-	char *partstat;
+	char *role = line_param(p, "ROLE"), *partstat;
 
 	party->address = strip_mailto(value);
 	g_free(value);
 	party->name = line_param(p, "CN");
 	party->role = MM_ROLE_REQUIRED;
-	if (param_is(p, "ROLE", "OPT-PARTICIPANT"))
+	if (role == NULL)
+		;
+	else if (g_ascii_strcasecmp(role, "OPT-PARTICIPANT") == 0)
 		party->role = MM_ROLE_OPTIONAL;
-	else if (param_is(p, "ROLE", "CHAIR"))
+	else if (g_ascii_strcasecmp(role, "CHAIR") == 0)
 		party->role = MM_ROLE_CHAIR;
-	else if (param_is(p, "ROLE", "NON-PARTICIPANT"))
+	else if (g_ascii_strcasecmp(role, "NON-PARTICIPANT") == 0)
 		party->role = MM_ROLE_NONE;
+	g_free(role);
 	party->is_group = param_is(p, "CUTYPE", "GROUP");
 	party->rsvp = param_is(p, "RSVP", "TRUE");
 	partstat = line_param(p, "PARTSTAT");
