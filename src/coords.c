@@ -54,7 +54,7 @@ struct coord_values {
 	unsigned line[KEY_COUNT];       /* where it was set, for messages */
 };
 
-/* One row of the Teams links CSV. */
+/* One row of the Teams links CSV, read again when asked for. */
 struct teams_link {
 	unsigned lineno;
 	char *join_url;
@@ -64,13 +64,36 @@ struct teams_link {
 	char *dialin_url;
 };
 
+/* Where a row of the links CSV starts. */
+struct link_row {
+	unsigned long long offset;
+	unsigned lineno;
+};
+
+/*
+ * A Teams links CSV: an index of where each row is, not the rows.  A
+ * mailbox of 500,000 meetings has some 50,000 Teams links of 500 octets;
+ * held whole they were half of a migration's memory.  The index keeps a
+ * 64-bit FNV-1a hash of "uid\nrid" per row (in the key pointer itself);
+ * a row found by its hash is read again and its UID and RECURRENCE-ID
+ * compared, so a hash two keys share never joins the wrong meeting.
+ */
+struct links_file {
+	char *path;
+	struct mm_csv *csv;     /* open while the coordinates are */
+	int col_uid, col_rid;
+	GHashTable *index;      /* key hash -> row number + 1 */
+	GArray *rows;           /* of struct link_row */
+	/* The rare keys whose hash an earlier key has: "uid\nrid" -> row + 1. */
+	GHashTable *collided;
+};
+
 struct mm_coords {
 	char *name;
 	char *base_dir;         /* where relative links paths start */
 	struct coord_values base;
 	GHashTable *users;      /* folded user -> struct coord_values * */
-	/* links path -> GHashTable of "uid\nrid" -> struct teams_link * */
-	GHashTable *links;
+	GHashTable *links;      /* links path -> struct links_file * */
 };
 
 static void
@@ -87,16 +110,29 @@ values_free(gpointer data)
 }
 
 static void
-link_free(gpointer data)
+link_release(struct teams_link *link)
 {
-	struct teams_link *link = data;
-
 	g_free(link->join_url);
 	g_free(link->meeting_id);
 	g_free(link->passcode);
 	g_free(link->conference_id);
 	g_free(link->dialin_url);
-	g_free(link);
+	memset(link, 0, sizeof(*link));
+}
+
+static void
+links_file_free(gpointer data)
+{
+	struct links_file *lf = data;
+
+	if (lf == NULL)
+		return;
+	mm_csv_close(lf->csv);
+	g_hash_table_destroy(lf->index);
+	g_hash_table_destroy(lf->collided);
+	g_array_free(lf->rows, TRUE);
+	g_free(lf->path);
+	g_free(lf);
 }
 
 static struct mm_coords *
@@ -109,7 +145,7 @@ coords_new(const char *name)
 	coords->users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    values_free);
 	coords->links = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    (GDestroyNotify)g_hash_table_destroy);
+	    links_file_free);
 	return coords;
 }
 
@@ -299,73 +335,170 @@ check_value(const struct mm_coords *coords, int key, const char *value,
 	return 0;
 }
 
+/* "uid\nrid" for a row or a meeting.  Owned. */
+static char *
+link_key(const char *uid, const char *recurrence_id)
+{
+	return g_strconcat(uid, "\n", recurrence_id ? recurrence_id : "", NULL);
+}
+
+/* KEY's 64-bit FNV-1a hash, as a hash table key (never NULL). */
+static gpointer
+link_hash(const char *key)
+{
+	guint64 h = 14695981039346656037ULL;
+
+	for (const unsigned char *p = (const unsigned char *)key; *p != '\0';
+	    p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return GSIZE_TO_POINTER((gsize)h | 1);
+}
+
+/* The current row of LF's reader as a link.  LINK is released first. */
+static void
+link_from_row(const struct links_file *lf, struct teams_link *link)
+{
+	link_release(link);
+	link->lineno = mm_csv_lineno(lf->csv);
+#define LINK_FIELD(name) (*mm_csv_get(lf->csv, name) != '\0' ? \
+	g_strdup(mm_csv_get(lf->csv, name)) : NULL)
+	link->join_url = LINK_FIELD("join_url");
+	link->meeting_id = LINK_FIELD("meeting_id");
+	link->passcode = LINK_FIELD("passcode");
+	link->conference_id = LINK_FIELD("conference_id");
+	link->dialin_url = LINK_FIELD("dialin_url");
+#undef LINK_FIELD
+}
+
+/*
+ * Reads row ROW (a number + 1 from the index) again.  Returns 1 when it is
+ * there and its key is KEY, 0 when not (the file changed), -1 with diag.
+ */
+static int
+read_row(const struct links_file *lf, guint row, const char *key,
+    struct mm_diag *diag)
+{
+	const struct link_row *at = &g_array_index(lf->rows, struct link_row,
+	    row - 1);
+	char *found;
+	int rc = mm_csv_read_at(lf->csv, at->offset, at->lineno, diag);
+
+	if (rc <= 0)
+		return rc;
+	found = link_key(mm_csv_field(lf->csv, lf->col_uid),
+	    mm_csv_field(lf->csv, lf->col_rid));
+	rc = strcmp(found, key) == 0;
+	g_free(found);
+	return rc;
+}
+
+/*
+ * Finds KEY's row and reads it again as the current row: returns 1 with
+ * *ROW (its number + 1), 0 when there is none, -1 with diag.
+ */
+static int
+find_row(const struct links_file *lf, const char *key, guint *row,
+    struct mm_diag *diag)
+{
+	int rc = 0;
+
+	*row = GPOINTER_TO_UINT(g_hash_table_lookup(lf->index, link_hash(key)));
+	if (*row != 0)
+		rc = read_row(lf, *row, key, diag);
+	if (rc == 0) {
+		*row = GPOINTER_TO_UINT(g_hash_table_lookup(lf->collided, key));
+		if (*row != 0)
+			rc = read_row(lf, *row, key, diag);
+	}
+	return rc;
+}
+
 static int
 load_links(struct mm_coords *coords, const char *path, struct mm_diag *diag)
 {
-	GHashTable *table;
+	struct links_file *lf;
 	struct mm_csv *csv;
-	int col_uid, col_rid, rc = -1, next;
+	int rc = -1, next;
 
 	if (g_hash_table_contains(coords->links, path))
 		return 0;
 	csv = mm_csv_open(path, diag);
 	if (csv == NULL)
 		return -1;
-	table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    link_free);
-	col_uid = mm_csv_column(csv, "uid");
-	col_rid = mm_csv_column(csv, "recurrence_id");
-	if (col_uid < 0 || mm_csv_column(csv, "join_url") < 0) {
+	lf = g_new0(struct links_file, 1);
+	lf->path = g_strdup(path);
+	lf->index = g_hash_table_new(g_direct_hash, g_direct_equal);
+	lf->collided = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    NULL);
+	lf->rows = g_array_new(FALSE, FALSE, sizeof(struct link_row));
+	lf->col_uid = mm_csv_column(csv, "uid");
+	lf->col_rid = mm_csv_column(csv, "recurrence_id");
+	if (lf->col_uid < 0 || mm_csv_column(csv, "join_url") < 0) {
 		mm_diag_set(diag, MM_DIAG_DATA,
 		    "Teams links need the columns uid and join_url (%s:%u)", path,
 		    mm_csv_lineno(csv));
 		goto out;
 	}
+	/* A second reader, for the rows read again. */
+	lf->csv = mm_csv_open(path, diag);
+	if (lf->csv == NULL)
+		goto out;
 	while ((next = mm_csv_next(csv, diag)) == 1) {
-		struct teams_link *link, *first;
+		struct link_row row = {
+			.offset = mm_csv_offset(csv),
+			.lineno = mm_csv_lineno(csv),
+		};
+		const char *uid = mm_csv_field(csv, lf->col_uid);
+		const char *join_url = mm_csv_get(csv, "join_url");
+		const char *dialin_url = mm_csv_get(csv, "dialin_url");
 		char *key;
+		gpointer hash;
+		guint first;
+		int found;
 
-		if (*mm_csv_field(csv, col_uid) == '\0')
+		if (*uid == '\0')
 			continue;
-		key = g_strconcat(mm_csv_field(csv, col_uid), "\n",
-		    mm_csv_field(csv, col_rid), NULL);
-		first = g_hash_table_lookup(table, key);
-		if (first != NULL) {
+		/* The same rule as the key file's URLs (is_web_url()). */
+		if ((*join_url != '\0' && !is_web_url(join_url)) ||
+		    (*dialin_url != '\0' && !is_web_url(dialin_url))) {
+			mm_diag_set(diag, MM_DIAG_DATA, "Teams link for UID %s is "
+			    "not an http or https URL of URI characters (%s:%u)",
+			    uid, path, row.lineno);
+			goto out;
+		}
+		key = link_key(uid, mm_csv_field(csv, lf->col_rid));
+		hash = link_hash(key);
+		found = find_row(lf, key, &first, diag);
+		if (found > 0) {
 			mm_diag_set(diag, MM_DIAG_DATA,
 			    "duplicate Teams link for UID %s (%s:%u, first at "
-			    "line %u)", mm_csv_field(csv, col_uid), path,
-			    mm_csv_lineno(csv), first->lineno);
+			    "line %u)", uid, path, row.lineno,
+			    g_array_index(lf->rows, struct link_row,
+			    first - 1).lineno);
 			g_free(key);
 			goto out;
 		}
-		link = g_new0(struct teams_link, 1);
-		link->lineno = mm_csv_lineno(csv);
-#define LINK_FIELD(name) (*mm_csv_get(csv, name) != '\0' ? \
-	g_strdup(mm_csv_get(csv, name)) : NULL)
-		link->join_url = LINK_FIELD("join_url");
-		link->meeting_id = LINK_FIELD("meeting_id");
-		link->passcode = LINK_FIELD("passcode");
-		link->conference_id = LINK_FIELD("conference_id");
-		link->dialin_url = LINK_FIELD("dialin_url");
-#undef LINK_FIELD
-		g_hash_table_insert(table, key, link);
-		/* The same rule as the key file's URLs (is_web_url()). */
-		if ((link->join_url != NULL && !is_web_url(link->join_url)) ||
-		    (link->dialin_url != NULL && !is_web_url(link->dialin_url))) {
-			mm_diag_set(diag, MM_DIAG_DATA, "Teams link for UID %s is "
-			    "not an http or https URL of URI characters (%s:%u)",
-			    mm_csv_field(csv, col_uid), path, link->lineno);
+		if (found < 0) {
+			g_free(key);
 			goto out;
 		}
+		g_array_append_val(lf->rows, row);
+		if (g_hash_table_contains(lf->index, hash))
+			g_hash_table_insert(lf->collided, key,
+			    GUINT_TO_POINTER(lf->rows->len));
+		else
+			g_hash_table_insert(lf->index, hash,
+			    GUINT_TO_POINTER(lf->rows->len));
+		if (!g_hash_table_contains(lf->collided, key))
+			g_free(key);
 	}
 	if (next < 0)
 		goto out;
-	g_hash_table_insert(coords->links, g_strdup(path), table);
-	table = NULL;
+	g_hash_table_insert(coords->links, g_strdup(path), lf);
+	lf = NULL;
 	rc = 0;
 out:
-	if (table != NULL)
-		g_hash_table_destroy(table);
+	links_file_free(lf);
 	mm_csv_close(csv);
 	return rc;
 }
@@ -740,43 +873,57 @@ resolve_sfb(const struct mm_coords *coords, const struct coord_values *user,
 	return MM_COORDS_OK;
 }
 
-static const struct teams_link *
+/*
+ * The Teams link of the meeting UID (its occurrence RECURRENCE_ID) into
+ * LINK.  Returns 1 when found, 0 when not, -1 with diag (the file cannot
+ * be read again).
+ */
+static int
 find_link(const struct mm_coords *coords, const struct coord_values *user,
-    const char *uid, const char *recurrence_id)
+    const char *uid, const char *recurrence_id, struct teams_link *link,
+    struct mm_diag *diag)
 {
 	const char *path = value_for(coords, user, KEY_LINKS);
-	const struct teams_link *link = NULL;
-	GHashTable *table;
+	const struct links_file *lf;
 	char *key;
+	guint row;
+	int rc = 0;
 
 	if (path == NULL || uid == NULL)
-		return NULL;
-	table = g_hash_table_lookup(coords->links, path);
-	if (table == NULL)
-		return NULL;
+		return 0;
+	lf = g_hash_table_lookup(coords->links, path);
+	if (lf == NULL)
+		return 0;
 	if (recurrence_id != NULL) {
-		key = g_strconcat(uid, "\n", recurrence_id, NULL);
-		link = g_hash_table_lookup(table, key);
+		key = link_key(uid, recurrence_id);
+		rc = find_row(lf, key, &row, diag);
 		g_free(key);
 	}
 	/* An exception without its own link joins the series' meeting. */
-	if (link == NULL) {
-		key = g_strconcat(uid, "\n", NULL);
-		link = g_hash_table_lookup(table, key);
+	if (rc == 0) {
+		key = link_key(uid, NULL);
+		rc = find_row(lf, key, &row, diag);
 		g_free(key);
 	}
-	return link;
+	if (rc == 1)
+		link_from_row(lf, link);
+	return rc;
 }
 
 static int
 resolve_teams(const struct mm_coords *coords, const struct coord_values *user,
     const char *uid, const char *recurrence_id, const struct mm_block *old,
-    struct mm_target *out)
+    struct mm_target *out, struct mm_diag *diag)
 {
-	const struct teams_link *link = find_link(coords, user, uid,
-	    recurrence_id);
+	struct teams_link found = { 0 };
+	const struct teams_link *link = &found;
 	const char *conference_id = value_for(coords, user, KEY_CONFERENCE_ID);
+	int rc = find_link(coords, user, uid, recurrence_id, &found, diag);
 
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		link = NULL;
 	if (link == NULL || link->join_url == NULL) {
 		/*
 		 * A Teams meeting that stays a Teams meeting keeps its join
@@ -785,8 +932,10 @@ resolve_teams(const struct mm_coords *coords, const struct coord_values *user,
 		 * Teams one without a link from provisioning.
 		 */
 		if (old == NULL || old->type != MM_BLOCK_TEAMS ||
-		    old->join_url == NULL)
+		    old->join_url == NULL) {
+			link_release(&found);
 			return MM_COORDS_MISSING;
+		}
 		out->join_url = g_strdup(old->join_url);
 		out->meeting_id = g_strdup(old->meeting_id);
 		out->passcode = g_strdup(old->passcode);
@@ -804,6 +953,7 @@ resolve_teams(const struct mm_coords *coords, const struct coord_values *user,
 	else
 		out->conference_id = g_strdup(conference_id);
 	fill_audio(coords, user, out);
+	link_release(&found);
 	return MM_COORDS_OK;
 }
 
@@ -831,7 +981,8 @@ mm_coords_resolve(const struct mm_coords *coords, const char *user,
 		rc = resolve_sfb(coords, values, organizer, uid, old, out, diag);
 		break;
 	case MM_BLOCK_TEAMS:
-		rc = resolve_teams(coords, values, uid, recurrence_id, old, out);
+		rc = resolve_teams(coords, values, uid, recurrence_id, old, out,
+		    diag);
 		break;
 	case MM_BLOCK_NONE:
 	default:

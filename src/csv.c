@@ -26,6 +26,8 @@ struct mm_csv {
 	int pending[8];         /* characters pushed back, last one first */
 	size_t pending_count;
 	unsigned line;          /* physical line of the next character, 1-based */
+	unsigned long long pos; /* octet offset of the next character */
+	unsigned long long row_offset;  /* octet offset where the current row starts */
 	unsigned row_line;      /* physical line where the current row starts */
 	unsigned long rows;     /* data rows read */
 	bool at_end;
@@ -40,13 +42,19 @@ struct mm_csv {
 static int
 get_char(struct mm_csv *csv)
 {
+	int c;
+
 	if (csv->pending_count > 0)
-		return csv->pending[--csv->pending_count];
-	if (csv->fp != NULL)
-		return getc(csv->fp);
-	if (csv->mem_pos >= csv->mem_len)
-		return EOF;
-	return (unsigned char)csv->mem[csv->mem_pos++];
+		c = csv->pending[--csv->pending_count];
+	else if (csv->fp != NULL)
+		c = getc(csv->fp);
+	else if (csv->mem_pos >= csv->mem_len)
+		c = EOF;
+	else
+		c = (unsigned char)csv->mem[csv->mem_pos++];
+	if (c != EOF)
+		csv->pos++;
+	return c;
 }
 
 /* Pushes C back; at most G_N_ELEMENTS(pending), which start() stays under. */
@@ -55,6 +63,8 @@ unget_char(struct mm_csv *csv, int c)
 {
 	g_assert(csv->pending_count < G_N_ELEMENTS(csv->pending));
 	csv->pending[csv->pending_count++] = c;
+	if (c != EOF)
+		csv->pos--;
 }
 
 /*
@@ -122,6 +132,7 @@ read_record(struct mm_csv *csv, struct mm_diag *diag)
 	}
 
 	csv->row_line = csv->line;
+	csv->row_offset = csv->pos;
 	for (;;) {
 		if (csv->offsets->len >= MM_LIMIT_CSV_FIELDS)
 			return mm_diag_set(diag, MM_DIAG_LIMIT,
@@ -332,6 +343,36 @@ mm_csv_next(struct mm_csv *csv, struct mm_diag *diag)
 		    MM_LIMIT_CSV_ROWS, csv->name, csv->row_line);
 	csv->rows++;
 	return 1;
+}
+
+int
+mm_csv_read_at(struct mm_csv *csv, unsigned long long offset, unsigned lineno,
+    struct mm_diag *diag)
+{
+	int rc;
+
+	if (csv->fp != NULL) {
+		if (fseeko(csv->fp, (off_t)offset, SEEK_SET) != 0)
+			return mm_diag_set(diag, MM_DIAG_DATA, "cannot read %s: %s",
+			    csv->name, g_strerror(errno));
+	} else {
+		csv->mem_pos = offset < csv->mem_len ? (size_t)offset :
+		    csv->mem_len;
+	}
+	csv->pending_count = 0;
+	csv->at_end = false;
+	csv->pos = offset;
+	csv->line = lineno;
+	rc = read_record(csv, diag);
+	if (rc < 0 || check_read_error(csv, diag) != 0)
+		return -1;
+	return rc;
+}
+
+unsigned long long
+mm_csv_offset(const struct mm_csv *csv)
+{
+	return csv->row_offset;
 }
 
 int

@@ -22,6 +22,21 @@ struct mm_csv *mm_csv_open_memory(const char *data, size_t len, const char *name
 /* Reads the next row: 1, 0 at the end, -1 with diag (file:line). */
 int mm_csv_next(struct mm_csv *csv, struct mm_diag *diag);
 
+/*
+ * Octet offset in the input where the current row starts: with its
+ * mm_csv_lineno(), what mm_csv_read_at() needs to read it again.
+ */
+unsigned long long mm_csv_offset(const struct mm_csv *csv);
+
+/*
+ * Reads again the row at OFFSET (from mm_csv_offset()), whose line is LINENO,
+ * and makes it the current row; mm_csv_next() then goes on after it.  Rows
+ * read again do not count against MM_LIMIT_CSV_ROWS.  Returns 1, 0 when
+ * nothing is there (the file shrank), or -1 with diag.
+ */
+int mm_csv_read_at(struct mm_csv *csv, unsigned long long offset,
+    unsigned lineno, struct mm_diag *diag);
+
 /* Column index of header NAME, or -1. */
 int mm_csv_column(const struct mm_csv *csv, const char *name);
 /* Field COLUMN of the current row, borrowed until the next call; "" if absent. */

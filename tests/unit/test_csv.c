@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include <glib.h>
@@ -54,22 +55,76 @@ static const struct csv_case cases[] = {
 	  "invalid UTF-8 in CSV field (t.csv:2)" },
 };
 
+static void
+render_row(GString *out, const struct mm_csv *csv)
+{
+	int i;
+
+	g_string_append_printf(out, "%u:", mm_csv_lineno(csv));
+	for (i = 0; i < mm_csv_field_count(csv); i++) {
+		if (i > 0)
+			g_string_append_c(out, '|');
+		g_string_append(out, mm_csv_field(csv, i));
+	}
+	g_string_append_c(out, '\n');
+}
+
 static char *
 render(struct mm_csv *csv, struct mm_diag *diag, int *rc)
 {
 	GString *out = g_string_new(NULL);
-	int i;
 
-	while ((*rc = mm_csv_next(csv, diag)) == 1) {
-		g_string_append_printf(out, "%u:", mm_csv_lineno(csv));
-		for (i = 0; i < mm_csv_field_count(csv); i++) {
-			if (i > 0)
-				g_string_append_c(out, '|');
-			g_string_append(out, mm_csv_field(csv, i));
-		}
-		g_string_append_c(out, '\n');
-	}
+	while ((*rc = mm_csv_next(csv, diag)) == 1)
+		render_row(out, csv);
 	return g_string_free(out, FALSE);
+}
+
+/*
+ * The rows of INPUT read in order, then each read again by its offset, last
+ * first: both must render the same (mm_csv_read_at(), used to look Teams
+ * links up without holding them).
+ */
+static void
+run_read_again(const struct csv_case *c)
+{
+	struct mm_diag diag;
+	struct mm_csv *csv;
+	GArray *at = g_array_new(FALSE, FALSE, sizeof(unsigned long long));
+	GPtrArray *rows = g_ptr_array_new_with_free_func(g_free);
+	GString *row = g_string_new(NULL);
+	bool same = true;
+	int rc;
+
+	mm_diag_init(&diag);
+	csv = mm_csv_open_memory(c->input, c->len ? c->len : strlen(c->input),
+	    "t.csv", &diag);
+	while (csv != NULL && (rc = mm_csv_next(csv, &diag)) == 1) {
+		unsigned long long where[2] = { mm_csv_offset(csv),
+		    mm_csv_lineno(csv) };
+
+		g_array_append_vals(at, where, 2);
+		g_string_truncate(row, 0);
+		render_row(row, csv);
+		g_ptr_array_add(rows, g_strdup(row->str));
+	}
+	for (guint i = rows->len; csv != NULL && i-- > 0;) {
+		unsigned long long *where = &g_array_index(at,
+		    unsigned long long, 2 * i);
+
+		g_string_truncate(row, 0);
+		if (mm_csv_read_at(csv, where[0], (unsigned)where[1], &diag) == 1)
+			render_row(row, csv);
+		if (strcmp(row->str, g_ptr_array_index(rows, i)) != 0) {
+			tap_str(row->str, g_ptr_array_index(rows, i), c->name);
+			same = false;
+		}
+	}
+	tap_ok(csv != NULL && same, "%s: each row read again by offset", c->name);
+	mm_csv_close(csv);
+	mm_diag_release(&diag);
+	g_string_free(row, TRUE);
+	g_ptr_array_free(rows, TRUE);
+	g_array_free(at, TRUE);
 }
 
 /* Inputs too big to write as literals: built at run time. */
@@ -214,6 +269,8 @@ main(void)
 		g_free(got);
 		mm_csv_close(csv);
 		mm_diag_release(&diag);
+		if (c->want != NULL)
+			run_read_again(c);
 	}
 	run_limit_cases();
 	run_header_cases();
