@@ -13,6 +13,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,7 @@
 /* A migrated meeting waiting for its number. */
 struct pending_update {
 	int64_t first_start;
-	char *id;               /* 12 hex digits */
+	const char *id;         /* 12 hex digits, in run->id_names */
 	long report_index;
 	bool has_ics;
 	bool has_eml;
@@ -55,6 +56,7 @@ struct run {
 	char *updates_dir;
 	GArray *pending;        /* of struct pending_update */
 	GHashTable *ids;        /* ids used so far, to disambiguate */
+	GStringChunk *id_names; /* their text, one allocation for many */
 	/* calendar.ics: events spooled, VTIMEZONEs collected by TZID */
 	FILE *calendar_events;
 	GString *calendar_zones;
@@ -136,26 +138,28 @@ final_name(unsigned number, const char *id, const char *ext)
 }
 
 /* A file name id for the meeting, unique within this run. */
-static char *
+static const char *
 meeting_id(struct run *run, const struct mm_meeting *m)
 {
 	const char *rid = m->has_master || m->event_count == 0 ?
 	    NULL : m->events[0]->recurrence_id;
-	char *id = mm_output_hash_id(m->uid ? m->uid : "", rid);
+	char *base = mm_output_hash_id(m->uid ? m->uid : "", rid);
+	char *id = g_strdup(base);
+	const char *kept;
 
 	/*
 	 * The same UID read twice as separate meetings (non-adjacent in the
 	 * file) would collide: number the later ones.
 	 */
 	for (unsigned n = 2; g_hash_table_contains(run->ids, id); n++) {
-		char *base = mm_output_hash_id(m->uid ? m->uid : "", rid);
-
 		g_free(id);
 		id = g_strdup_printf("%s-%u", base, n);
-		g_free(base);
 	}
-	g_hash_table_add(run->ids, g_strdup(id));
-	return id;
+	kept = g_string_chunk_insert(run->id_names, id);
+	g_hash_table_add(run->ids, (gpointer)(uintptr_t)kept);
+	g_free(id);
+	g_free(base);
+	return kept;
 }
 
 /* Writes the update files of one migrated meeting under hidden names. */
@@ -242,10 +246,9 @@ write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
 	}
 	run->updated_events++;
 	g_array_append_val(run->pending, up);
-	up.id = NULL;
 	rc = 0;
 out:
-	if (rc < 0 && up.id != NULL) {
+	if (rc < 0) {
 		/*
 		 * The files of this meeting written so far are not in
 		 * run->pending yet: take them back here, or a run error
@@ -263,7 +266,6 @@ out:
 			}
 		}
 	}
-	g_free(up.id);
 	g_free(path);
 	g_string_free(ics, TRUE);
 	if (eml != NULL)
@@ -683,7 +685,8 @@ mm_migrate_user(const struct mm_migrate_request *req,
 	run.req = req;
 	run.stats = stats;
 	run.pending = g_array_new(FALSE, TRUE, sizeof(struct pending_update));
-	run.ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	run.ids = g_hash_table_new(g_str_hash, g_str_equal);
+	run.id_names = g_string_chunk_new(16384);
 	run.calendar_zones = g_string_new(NULL);
 	run.calendar_tzids = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, NULL);
@@ -720,10 +723,9 @@ mm_migrate_user(const struct mm_migrate_request *req,
 out:
 	if (rc < 0 && run.updates_dir != NULL)
 		remove_pending(&run);
-	for (guint i = 0; i < run.pending->len; i++)
-		g_free(g_array_index(run.pending, struct pending_update, i).id);
 	g_array_free(run.pending, TRUE);
 	g_hash_table_destroy(run.ids);
+	g_string_chunk_free(run.id_names);
 	g_string_free(run.calendar_zones, TRUE);
 	g_hash_table_destroy(run.calendar_tzids);
 	if (run.calendar_events != NULL)
