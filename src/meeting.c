@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <glib.h>
@@ -304,4 +306,90 @@ mm_event_parse(const struct mm_event *ev)
 	}
 	icalparser_free(parser);
 	return comp;
+}
+
+void
+mm_event_error(struct mm_event *ev, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ev->parse_error != NULL)
+		return;
+	va_start(ap, fmt);
+	ev->parse_error = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+}
+
+/* Properties whose loss would change which occurrences a meeting has. */
+static const char *const time_props[] = {
+	"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "EXRULE",
+	"RECURRENCE-ID",
+};
+
+/*
+ * libical drops a property it cannot parse and leaves an X-LIC-ERROR
+ * saying "... in DTSTART property ...".  For the time properties that is
+ * an error of the event; for the others libical's reading is good enough.
+ */
+static void
+check_ical_errors(struct mm_event *ev, const char *source)
+{
+	icalproperty *x;
+
+	for (x = icalcomponent_get_first_property(ev->ical,
+	    ICAL_XLICERROR_PROPERTY); x != NULL && ev->parse_error == NULL;
+	    x = icalcomponent_get_next_property(ev->ical,
+	    ICAL_XLICERROR_PROPERTY)) {
+		const char *text = icalproperty_get_xlicerror(x);
+		size_t k;
+
+		if (text == NULL)
+			continue;
+		for (k = 0; k < G_N_ELEMENTS(time_props); k++) {
+			char *needle = g_strdup_printf(" in %s property",
+			    time_props[k]);
+			bool hit = strstr(text, needle) != NULL;
+			int i;
+
+			g_free(needle);
+			if (!hit)
+				continue;
+			i = mm_event_find(ev, time_props[k]);
+			if (i >= 0) {
+				const struct mm_prop *p = &ev->props[i];
+
+				mm_event_error(ev, "cannot parse %s: \"%.*s\" is "
+				    "not a valid value (%s:%u)", time_props[k],
+				    (int)MIN(p->len - p->value_off, 200),
+				    p->line + p->value_off, source, p->lineno);
+			} else {
+				mm_event_error(ev, "cannot parse %s (%s:%u)",
+				    time_props[k], source, ev->lineno);
+			}
+			break;
+		}
+	}
+}
+
+void
+mm_meeting_parse(struct mm_meeting *m)
+{
+	const char *source = m->source != NULL ? m->source : "(input)";
+
+	for (size_t i = 0; i < m->event_count; i++) {
+		struct mm_event *ev = m->events[i];
+
+		if (ev->ical != NULL || ev->parse_error != NULL)
+			continue;
+		ev->ical = mm_event_parse(ev);
+		if (ev->ical == NULL) {
+			mm_event_error(ev, "cannot parse VEVENT started at line "
+			    "%u (%s)", ev->lineno, source);
+			continue;
+		}
+		check_ical_errors(ev, source);
+		if (i == 0)
+			m->cancelled = icalcomponent_get_status(ev->ical) ==
+			    ICAL_STATUS_CANCELLED;
+	}
 }

@@ -95,7 +95,7 @@ struct mm_meeting {
 	size_t attendee_count;
 	bool attendees_truncated;       /* more than MM_LIMIT_ATTENDEES were listed */
 	size_t attendees_listed;        /* how many ATTENDEE lines there were in all */
-	bool cancelled;                 /* STATUS:CANCELLED on the master (or first event) */
+	bool cancelled;                 /* STATUS:CANCELLED on the master (or first event), once parsed */
 
 	/*
 	 * The time zones the events refer to, owned by the reader and valid
@@ -161,5 +161,20 @@ void mm_party_release(struct mm_party *party);
  * Readers fill ev->ical with it.
  */
 icalcomponent *mm_event_parse(const struct mm_event *ev);
+
+/* Keeps the first problem of an event: it is the one to fix first. */
+void mm_event_error(struct mm_event *ev, const char *fmt, ...)
+    G_GNUC_PRINTF(2, 3);
+
+/*
+ * Gives libical the events of M that are not parsed yet (ical NULL and no
+ * parse_error): a time property libical cannot read becomes the event's
+ * parse_error, naming M's source and the line.  When the first event is
+ * parsed here, M's cancelled comes from its STATUS.  The .ics reader leaves
+ * this to selection, which asks for it once the user is known to be the
+ * organizer: most meetings of a mailbox are not theirs.  The EWS reader
+ * parses as it reads; its meetings have nothing left to parse.
+ */
+void mm_meeting_parse(struct mm_meeting *m);
 
 #endif

@@ -92,19 +92,6 @@ warn(struct mm_read_ics *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Keeps the first problem of an event: it is the one to fix first. */
-static void G_GNUC_PRINTF(2, 3)
-event_error(struct mm_event *ev, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ev->parse_error != NULL)
-		return;
-	va_start(ap, fmt);
-	ev->parse_error = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-}
-
 /* ------------------------------------------------------------------ */
 /* Physical and logical lines */
 
@@ -508,57 +495,6 @@ join_to_last(struct mm_event *ev, const GString *line)
 	}
 }
 
-/* Properties whose loss would change which occurrences a meeting has. */
-static const char *const time_props[] = {
-	"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "EXRULE",
-	"RECURRENCE-ID",
-};
-
-/*
- * libical drops a property it cannot parse and leaves an X-LIC-ERROR
- * saying "... in DTSTART property ...".  For the time properties that is
- * an error of the event; for the others libical's reading is good enough.
- */
-static void
-check_ical_errors(struct mm_read_ics *r, struct mm_event *ev)
-{
-	icalproperty *x;
-
-	for (x = icalcomponent_get_first_property(ev->ical,
-	    ICAL_XLICERROR_PROPERTY); x != NULL && ev->parse_error == NULL;
-	    x = icalcomponent_get_next_property(ev->ical,
-	    ICAL_XLICERROR_PROPERTY)) {
-		const char *text = icalproperty_get_xlicerror(x);
-		size_t k;
-
-		if (text == NULL)
-			continue;
-		for (k = 0; k < G_N_ELEMENTS(time_props); k++) {
-			char *needle = g_strdup_printf(" in %s property",
-			    time_props[k]);
-			bool hit = strstr(text, needle) != NULL;
-			int i;
-
-			g_free(needle);
-			if (!hit)
-				continue;
-			i = mm_event_find(ev, time_props[k]);
-			if (i >= 0) {
-				const struct mm_prop *p = &ev->props[i];
-
-				event_error(ev, "cannot parse %s: \"%.*s\" is not "
-				    "a valid value (%s:%u)", time_props[k],
-				    (int)MIN(p->len - p->value_off, 200),
-				    p->line + p->value_off, r->name, p->lineno);
-			} else {
-				event_error(ev, "cannot parse %s (%s:%u)",
-				    time_props[k], r->name, ev->lineno);
-			}
-			break;
-		}
-	}
-}
-
 /*
  * Reads the lines of a component whose BEGIN line was just read, up to its
  * END, into EV (BEGIN/END of the component itself excluded).  KIND is
@@ -585,7 +521,7 @@ read_component(struct mm_read_ics *r, struct mm_event *ev, const char *kind,
 			goto out;
 		if (rc == 0) {
 			r->truncated = true;
-			event_error(ev, "file ends inside %s started at line %u (%s)",
+			mm_event_error(ev, "file ends inside %s started at line %u (%s)",
 			    kind, ev->lineno, r->name);
 			break;
 		}
@@ -595,7 +531,7 @@ read_component(struct mm_read_ics *r, struct mm_event *ev, const char *kind,
 		    marker_is(r->line, "BEGIN", "VTIMEZONE") ||
 		    marker_is(r->line, "END", "VCALENDAR")) {
 			/* A missing END: the line belongs to what follows. */
-			event_error(ev, "%s started at line %u has no END:%s (%s:%u)",
+			mm_event_error(ev, "%s started at line %u has no END:%s (%s:%u)",
 			    kind, ev->lineno, kind, r->name, r->line_lineno);
 			r->pushed_back = true;
 			break;
@@ -624,12 +560,12 @@ read_component(struct mm_read_ics *r, struct mm_event *ev, const char *kind,
 			continue;
 		}
 		if (pending != NULL) {
-			event_error(ev, "%s", pending);
+			mm_event_error(ev, "%s", pending);
 			g_clear_pointer(&pending, g_free);
 		}
 		if (r->line_too_long) {
 			/* Not stored: only its head was kept. */
-			event_error(ev, "%s", problem);
+			mm_event_error(ev, "%s", problem);
 			g_free(problem);
 			continue;
 		}
@@ -643,7 +579,7 @@ read_component(struct mm_read_ics *r, struct mm_event *ev, const char *kind,
 
 			if (top == NULL || strlen(top) != len ||
 			    g_ascii_strncasecmp(top, r->line->str + off, len) != 0)
-				event_error(ev, "END:%.*s without its BEGIN (%s:%u)",
+				mm_event_error(ev, "END:%.*s without its BEGIN (%s:%u)",
 				    (int)MIN(len, 100), r->line->str + off,
 				    r->name, r->line_lineno);
 			else
@@ -651,7 +587,7 @@ read_component(struct mm_read_ics *r, struct mm_event *ev, const char *kind,
 		}
 		if (++lines > MM_LIMIT_PROPS_PER_EVENT) {
 			if (!over_limit)
-				event_error(ev, "more than MM_LIMIT_PROPS_PER_EVENT "
+				mm_event_error(ev, "more than MM_LIMIT_PROPS_PER_EVENT "
 				    "(%d) lines in one %s (%s:%u)",
 				    MM_LIMIT_PROPS_PER_EVENT, kind, r->name,
 				    r->line_lineno);
@@ -668,9 +604,9 @@ read_component(struct mm_read_ics *r, struct mm_event *ev, const char *kind,
 		mm_event_add_line(ev, r->line->str, r->line->len, r->line_lineno);
 	}
 	if (pending != NULL)
-		event_error(ev, "%s", pending);
+		mm_event_error(ev, "%s", pending);
 	if (open->len > 0)
-		event_error(ev, "BEGIN:%s without its END in %s started at line "
+		mm_event_error(ev, "BEGIN:%s without its END in %s started at line "
 		    "%u (%s)", (const char *)g_ptr_array_index(open, open->len - 1),
 		    kind, ev->lineno, r->name);
 	rc = 0;
@@ -680,7 +616,10 @@ out:
 	return rc;
 }
 
-/* After the lines: lines without ':', libical's parse, RECURRENCE-ID. */
+/*
+ * After the lines: lines without ':', RECURRENCE-ID.  libical's parse waits
+ * for selection (mm_meeting_parse()).
+ */
 static void
 finish_event(struct mm_read_ics *r, struct mm_event *ev)
 {
@@ -690,18 +629,12 @@ finish_event(struct mm_read_ics *r, struct mm_event *ev)
 		const struct mm_prop *p = &ev->props[i];
 
 		if (p->name_len == p->len) {
-			event_error(ev, "line without ':' (%s:%u)", r->name,
+			mm_event_error(ev, "line without ':' (%s:%u)", r->name,
 			    p->lineno);
 			break;
 		}
 	}
 	ev->recurrence_id = raw_value(ev, "RECURRENCE-ID");
-	ev->ical = mm_event_parse(ev);
-	if (ev->ical == NULL)
-		event_error(ev, "cannot parse VEVENT started at line %u (%s)",
-		    ev->lineno, r->name);
-	else
-		check_ical_errors(r, ev);
 }
 
 /* Skips an unknown top-level component up to its END. */
@@ -861,50 +794,6 @@ strip_mailto(const char *address)
 	return g_strdup(address);
 }
 
-static void
-party_from(struct mm_party *party, icalproperty *prop, const char *address)
-{
-	icalparameter *param;
-
-	party->address = strip_mailto(address);
-	party->role = MM_ROLE_REQUIRED;
-	param = icalproperty_get_first_parameter(prop, ICAL_CN_PARAMETER);
-	if (param != NULL && icalparameter_get_cn(param) != NULL)
-		party->name = g_strdup(icalparameter_get_cn(param));
-	param = icalproperty_get_first_parameter(prop, ICAL_ROLE_PARAMETER);
-	if (param != NULL) {
-		switch (icalparameter_get_role(param)) {
-		case ICAL_ROLE_OPTPARTICIPANT:
-			party->role = MM_ROLE_OPTIONAL;
-			break;
-		case ICAL_ROLE_CHAIR:
-			party->role = MM_ROLE_CHAIR;
-			break;
-		case ICAL_ROLE_NONPARTICIPANT:
-			party->role = MM_ROLE_NONE;
-			break;
-		default:
-			party->role = MM_ROLE_REQUIRED;
-			break;
-		}
-	}
-	param = icalproperty_get_first_parameter(prop, ICAL_CUTYPE_PARAMETER);
-	party->is_group = param != NULL &&
-	    icalparameter_get_cutype(param) == ICAL_CUTYPE_GROUP;
-	param = icalproperty_get_first_parameter(prop, ICAL_RSVP_PARAMETER);
-	party->rsvp = param != NULL &&
-	    icalparameter_get_rsvp(param) == ICAL_RSVP_TRUE;
-	param = icalproperty_get_first_parameter(prop, ICAL_PARTSTAT_PARAMETER);
-	if (param != NULL) {
-		icalparameter_partstat ps = icalparameter_get_partstat(param);
-		const char *text = ps == ICAL_PARTSTAT_X ?
-		    icalparameter_get_xvalue(param) :
-		    icalparameter_enum_to_string((int)ps);
-
-		party->partstat = g_strdup(text);
-	}
-}
-
 /* Parameter PARAM of P, unquoted and caret-decoded; owned or NULL. */
 static char *
 line_param(const struct mm_prop *p, const char *param)
@@ -923,10 +812,12 @@ param_is(const struct mm_prop *p, const char *param, const char *value)
 }
 
 /*
- * An ATTENDEE from its line as written (RFC 5545 section 3.8.4.1): libical
- * is not given attendee lines (see mm_event_parse()), and the parameters
- * read here are the ones libical would give: CN unquoted with RFC 6868
- * carets decoded, the enumerated ones compared case-insensitively.
+ * An ATTENDEE or the ORGANIZER from its line as written (RFC 5545 sections
+ * 3.8.4.1 and 3.8.4.3): attendees are not given to libical (see
+ * mm_event_parse()), and the organizer is needed before libical's parse,
+ * which only the user's own meetings get.  The parameters read here are
+ * the ones libical would give: CN unquoted with RFC 6868 carets decoded,
+ * the enumerated ones compared case-insensitively.
  */
 static void
 party_from_line(struct mm_party *party, const struct mm_prop *p)
@@ -961,7 +852,6 @@ static void
 extract_facts(struct mm_meeting *m)
 {
 	struct mm_event *ev = m->events[0];
-	icalproperty *prop;
 	int i;
 	size_t alloc = 0;
 
@@ -985,11 +875,9 @@ extract_facts(struct mm_meeting *m)
 			mm_text_unescape(p->line + p->value_off,
 			    p->len - p->value_off, &m->summary, &out_len, NULL);
 	}
-	if (ev->ical == NULL)
-		return;
-	prop = icalcomponent_get_first_property(ev->ical, ICAL_ORGANIZER_PROPERTY);
-	if (prop != NULL)
-		party_from(&m->organizer, prop, icalproperty_get_organizer(prop));
+	i = mm_event_find(ev, "ORGANIZER");
+	if (i >= 0 && ev->props[i].name_len < ev->props[i].len)
+		party_from_line(&m->organizer, &ev->props[i]);
 	/* The event's own attendees: not those of a nested VALARM. */
 	for (size_t k = 0, depth = 0; k < ev->prop_count; k++) {
 		const struct mm_prop *p = &ev->props[k];
@@ -1013,7 +901,6 @@ extract_facts(struct mm_meeting *m)
 		memset(&m->attendees[m->attendee_count], 0, sizeof(struct mm_party));
 		party_from_line(&m->attendees[m->attendee_count++], p);
 	}
-	m->cancelled = icalcomponent_get_status(ev->ical) == ICAL_STATUS_CANCELLED;
 }
 
 static bool
@@ -1035,7 +922,7 @@ add_to_series(struct mm_read_ics *r, struct mm_meeting *m, struct mm_event *ev)
 {
 	if (ev->recurrence_id == NULL) {
 		if (m->has_master) {
-			event_error(ev, "second VEVENT without RECURRENCE-ID for "
+			mm_event_error(ev, "second VEVENT without RECURRENCE-ID for "
 			    "the same UID (%s:%u)", r->name, ev->lineno);
 		} else {
 			/* The master goes first, wherever it was read. */
@@ -1112,7 +999,7 @@ mm_read_ics_next(struct mm_read_ics *r, struct mm_meeting **out,
 		}
 		if (m->event_count >= MM_LIMIT_EVENTS_PER_SERIES) {
 			if (dropped++ == 0)
-				event_error(m->events[0], "more than "
+				mm_event_error(m->events[0], "more than "
 				    "MM_LIMIT_EVENTS_PER_SERIES (%d) VEVENTs "
 				    "for one UID (%s:%u)",
 				    MM_LIMIT_EVENTS_PER_SERIES, r->name,

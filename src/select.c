@@ -745,6 +745,7 @@ mm_select_has_future(struct mm_meeting *meeting, size_t event_index,
 	int64_t next = 0;
 	bool recurring;
 
+	mm_meeting_parse(meeting);
 	return event_future(meeting, event_index, now, first_start, &next,
 	    &recurring, diag);
 }
@@ -968,6 +969,22 @@ source_bit(enum mm_block_type type)
 	return 0;
 }
 
+/* InvalidData when an event has a problem (or, parsed, no libical tree). */
+static bool
+invalid_data(const struct mm_meeting *meeting, struct mm_verdict *out)
+{
+	for (size_t i = 0; i < meeting->event_count; i++) {
+		const struct mm_event *ev = meeting->events[i];
+
+		if (ev->parse_error != NULL) {
+			mm_verdict_set(out, MM_RESULT_FAILED,
+			    MM_REASON_INVALID_DATA, "%s", ev->parse_error);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int
 decide(struct mm_block_engine *engine, struct mm_meeting *meeting,
     const struct mm_select_options *opt, struct mm_verdict *out,
@@ -988,16 +1005,9 @@ decide(struct mm_block_engine *engine, struct mm_meeting *meeting,
 		    meeting->lineno);
 		return 0;
 	}
-	for (i = 0; i < meeting->event_count; i++) {
-		const struct mm_event *ev = meeting->events[i];
-
-		if (ev->parse_error != NULL || ev->ical == NULL) {
-			mm_verdict_set(out, MM_RESULT_FAILED,
-			    MM_REASON_INVALID_DATA, "%s", ev->parse_error ?
-			    ev->parse_error : "event could not be parsed");
-			return 0;
-		}
-	}
+	/* What the reader found wrong: nothing in the meeting can be trusted. */
+	if (invalid_data(meeting, out))
+		return 0;
 
 	/*
 	 * NotOrganizer.  An EWS item says so itself (MyResponseType=Organizer
@@ -1027,6 +1037,14 @@ decide(struct mm_block_engine *engine, struct mm_meeting *meeting,
 		return 0;
 	}
 	mm_verdict_evidence(out, "ORGANIZER matches identity by %s", matched);
+
+	/*
+	 * What libical finds wrong, asked only now: the meetings of others
+	 * are skipped however their times are written.
+	 */
+	mm_meeting_parse(meeting);
+	if (invalid_data(meeting, out))
+		return 0;
 
 	/* Cancelled. */
 	if (meeting->cancelled) {

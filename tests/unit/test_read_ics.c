@@ -88,6 +88,8 @@ read_dump(const char *data, size_t len, bool parties)
 		goto out;
 	}
 	while ((rc = mm_read_ics_next(r, &m, &diag)) > 0) {
+		/* libical's part, which selection asks for. */
+		mm_meeting_parse(m);
 		dump_meeting(out, m, parties);
 		if (m->tzset != mm_read_ics_tzset(r))
 			g_string_append(out, "tzset not set\n");
@@ -159,14 +161,14 @@ static const struct {
 	  "BEGIN:VEVENT\r\nUID:bad\r\nSUMMARY:ab\xc3(\r\nEND:VEVENT\r\n"
 	  "BEGIN:VEVENT\r\nUID:good\r\nEND:VEVENT\r\n" CAL_TAIL, 0, false,
 	  "meeting uid=bad line=4 events=1 master=1 summary=-\n"
-	  " event line=4 props=2 rid=- ical=1 error=invalid UTF-8 at byte offset 76 (t.ics:6)\n"
+	  " event line=4 props=2 rid=- ical=0 error=invalid UTF-8 at byte offset 76 (t.ics:6)\n"
 	  "meeting uid=good line=8 events=1 master=1 summary=-\n"
 	  " event line=8 props=1 rid=- ical=1\n" },
 	{ "invalid UTF-8 in a continuation line names its line", CAL_HEAD
 	  "BEGIN:VEVENT\r\nUID:u\r\nDESCRIPTION:abc\r\n d\xff\r\nEND:VEVENT\r\n" CAL_TAIL,
 	  0, false,
 	  "meeting uid=u line=4 events=1 master=1 summary=-\n"
-	  " event line=4 props=2 rid=- ical=1 error=invalid UTF-8 at byte offset 83 (t.ics:7)\n" },
+	  " event line=4 props=2 rid=- ical=0 error=invalid UTF-8 at byte offset 83 (t.ics:7)\n" },
 	{ "invalid UTF-8 outside events is a warning", CAL_HEAD
 	  "X-WR-CALNAME:\xff\r\nBEGIN:VEVENT\r\nUID:u\r\nEND:VEVENT\r\n" CAL_TAIL,
 	  0, false,
@@ -177,14 +179,14 @@ static const struct {
 	  CAL_TAIL, sizeof(CAL_HEAD "BEGIN:VEVENT\r\nUID:n\r\nSUMMARY:a\0b\r\nEND:VEVENT\r\n"
 	  CAL_TAIL) - 1, false,
 	  "meeting uid=n line=4 events=1 master=1 summary=a\n"
-	  " event line=4 props=2 rid=- ical=1 error=NUL byte at byte offset 73 (t.ics:6)\n" },
+	  " event line=4 props=2 rid=- ical=0 error=NUL byte at byte offset 73 (t.ics:6)\n" },
 	{ "file cut inside a VEVENT", CAL_HEAD
 	  "BEGIN:VEVENT\r\nUID:whole\r\nEND:VEVENT\r\n"
 	  "BEGIN:VEVENT\r\nUID:cut\r\nBEGIN:VALARM\r\nTRIGGER:-PT5M\r\nSUMM", 0, false,
 	  "meeting uid=whole line=4 events=1 master=1 summary=-\n"
 	  " event line=4 props=1 rid=- ical=1\n"
 	  "meeting uid=cut line=7 events=1 master=1 summary=-\n"
-	  " event line=7 props=4 rid=- ical=1 error=file ends inside VEVENT started at line 7 (t.ics)\n"
+	  " event line=7 props=4 rid=- ical=0 error=file ends inside VEVENT started at line 7 (t.ics)\n"
 	  "warning t.ics: missing END:VCALENDAR\n" },
 	{ "missing END:VCALENDAR only", CAL_HEAD "BEGIN:VEVENT\r\nUID:a\r\nEND:VEVENT\r\n",
 	  0, false,
@@ -195,7 +197,7 @@ static const struct {
 	  "BEGIN:VEVENT\r\nUID:a\r\nBEGIN:VEVENT\r\nUID:b\r\nEND:VEVENT\r\n" CAL_TAIL,
 	  0, false,
 	  "meeting uid=a line=4 events=1 master=1 summary=-\n"
-	  " event line=4 props=1 rid=- ical=1 error=VEVENT started at line 4 has no END:VEVENT (t.ics:6)\n"
+	  " event line=4 props=1 rid=- ical=0 error=VEVENT started at line 4 has no END:VEVENT (t.ics:6)\n"
 	  "meeting uid=b line=6 events=1 master=1 summary=-\n"
 	  " event line=6 props=1 rid=- ical=1\n" },
 	{ "not iCalendar", "From: someone\r\n\r\nhello\r\n", 0, false,
@@ -222,7 +224,7 @@ static const struct {
 	  "meeting uid=c line=4 events=1 master=1 summary=x\n"
 	  " event line=4 props=2 rid=- ical=1\n"
 	  "meeting uid=c2 line=8 events=1 master=1 summary=-\n"
-	  " event line=8 props=2 rid=- ical=1 error=line without ':' (t.ics:10)\n" },
+	  " event line=8 props=2 rid=- ical=0 error=line without ':' (t.ics:10)\n" },
 	{ "VTODO skipped, VTIMEZONE kept, calendar props", CAL_HEAD
 	  "BEGIN:VTODO\r\nUID:t\r\nBEGIN:VALARM\r\nEND:VALARM\r\nEND:VTODO\r\n"
 	  "BEGIN:VTIMEZONE\r\nTZID:My Zone\r\nBEGIN:STANDARD\r\nDTSTART:16010101T000000\r\n"
@@ -246,7 +248,7 @@ static const struct {
 	  "BEGIN:VEVENT\r\nUID:un\r\nEND:VALARM\r\nSUMMARY:s\r\nEND:VEVENT\r\n" CAL_TAIL,
 	  0, false,
 	  "meeting uid=un line=4 events=1 master=1 summary=s\n"
-	  " event line=4 props=3 rid=- ical=1 error=END:VALARM without its BEGIN (t.ics:6)\n" },
+	  " event line=4 props=3 rid=- ical=0 error=END:VALARM without its BEGIN (t.ics:6)\n" },
 	{ "parties", CAL_HEAD
 	  "BEGIN:VEVENT\r\nUID:p\r\n"
 	  "ORGANIZER;CN=\"Shaw, Amy\":MAILTO:ashaw@contoso.com\r\n"
@@ -279,7 +281,7 @@ static const struct {
 	  "BEGIN:VEVENT\r\nUID:j\r\nX_CUSTOM:1\r\nBEGIN:VALARM\r\n@odd\r\n"
 	  "END:VALARM\r\nEND:VEVENT\r\n" CAL_TAIL, 0, false,
 	  "meeting uid=j line=4 events=1 master=1 summary=-\n"
-	  " event line=4 props=5 rid=- ical=1 error=line without ':' (t.ics:8)\n" },
+	  " event line=4 props=5 rid=- ical=0 error=line without ':' (t.ics:8)\n" },
 	{ "content after END:VCALENDAR", CAL_HEAD CAL_TAIL "X-JUNK:1\r\n", 0, false,
 	  "warning line after END:VCALENDAR ignored (t.ics:5)\n" },
 	{ "two calendars concatenated", CAL_HEAD "BEGIN:VEVENT\r\nUID:1\r\nEND:VEVENT\r\n"
@@ -352,6 +354,8 @@ test_limits(void)
 	mm_diag_init(&diag);
 	r = mm_read_ics_open_memory(in->str, in->len, "t.ics", &diag);
 	rc = r != NULL ? mm_read_ics_next(r, &m, &diag) : -1;
+	if (rc == 1)
+		mm_meeting_parse(m);
 	tap_ok(rc == 1 && m->attendees_truncated &&
 	    m->attendees_listed == (size_t)MM_LIMIT_ATTENDEES + 2 &&
 	    m->attendee_count == (size_t)MM_LIMIT_ATTENDEES,
@@ -370,7 +374,7 @@ test_limits(void)
 
 		tap_str(got,
 		    "meeting uid=long line=4 events=1 master=1 summary=-\n"
-		    " event line=4 props=1 rid=- ical=1 error=line longer than "
+		    " event line=4 props=1 rid=- ical=0 error=line longer than "
 		    "MM_LIMIT_LINE_LENGTH (16777216 octets) (t.ics:6)\n"
 		    "meeting uid=next line=8 events=1 master=1 summary=-\n"
 		    " event line=8 props=1 rid=- ical=1\n",
@@ -418,6 +422,8 @@ test_tzset_and_calendar(void)
 	mm_diag_init(&diag);
 	r = mm_read_ics_open_memory(input, sizeof(input) - 1, "t.ics", &diag);
 	rc = r != NULL ? mm_read_ics_next(r, &m, &diag) : -1;
+	if (rc == 1)
+		mm_meeting_parse(m);
 	tap_ok(rc == 1, "read a meeting with a VTIMEZONE");
 	if (rc == 1) {
 		const struct mm_event *vtz = mm_tzset_vtimezone(m->tzset,
