@@ -199,6 +199,23 @@ forbidden_octet(unsigned char c)
 }
 
 /*
+ * Whether the octet at S (AVAIL octets there) starts what filter_text()
+ * must look at, or may once it sees the next octet.
+ */
+static bool
+needs_look(const char *s, size_t avail)
+{
+	switch (s[0]) {
+	case '&':
+		return avail < 2 || s[1] == '#';
+	case '<':
+		return avail < 2 || s[1] == '!' || s[1] == '?';
+	default:
+		return forbidden_octet((unsigned char)s[0]);
+	}
+}
+
+/*
  * Passes on one token from the text state.  Returns the count of octets
  * written to OUT (which has room for ROOM >= LOOKAHEAD), or -1 when the
  * input must be refused.
@@ -207,7 +224,7 @@ static int
 filter_text(struct filter *f, char *out, size_t room)
 {
 	const char *s = f->buf + f->pos;
-	size_t avail = f->len - f->pos, n;
+	size_t avail = f->len - f->pos, n, limit;
 	unsigned long value;
 	unsigned char c = (unsigned char)s[0];
 
@@ -254,35 +271,35 @@ filter_text(struct filter *f, char *out, size_t room)
 		f->pos++;
 		return 0;
 	}
-	/* An ordinary run: up to the next octet that needs a look. */
-	n = 1;
-	if (c >= 0x80) {
-		int k = utf8_length(s, avail, f->eof);
+	/*
+	 * An ordinary run, newlines counted as it goes: up to the next octet
+	 * that needs a look ("&#", "<!", "<?", a forbidden octet) or that may
+	 * need one once more input is there.
+	 */
+	limit = avail < room ? avail : room;
+	for (n = 0; n < limit;) {
+		unsigned char d = (unsigned char)s[n];
 
-		if (k <= 0)
-			return filter_bad_utf8(f);
-		n = (size_t)k;
-	}
-	if (c == '\n')
-		f->line++;
-	else {
-		size_t limit = avail < room ? avail : room;
-
-		while (n < limit) {
-			unsigned char d = (unsigned char)s[n];
-
-			if (d == '&' || d == '<' || d == '\n' || d < 0x20)
-				break;
-			if (d >= 0x80) {
-				int k = utf8_length(s + n, avail - n, f->eof);
-
-				if (k <= 0 || n + (size_t)k > limit)
-					break;
-				n += (size_t)k;
-				continue;
-			}
+		/* Most of a dump: nothing to look at. */
+		if (d >= 0x20 && d < 0x80 && d != '&' && d != '<') {
 			n++;
+			continue;
 		}
+		if (d >= 0x80) {
+			int k = utf8_length(s + n, avail - n, f->eof);
+
+			if (k <= 0 && n == 0)
+				return filter_bad_utf8(f);
+			if (k <= 0 || n + (size_t)k > limit)
+				break;
+			n += (size_t)k;
+			continue;
+		}
+		if (n > 0 && needs_look(s + n, avail - n))
+			break;
+		if (d == '\n')
+			f->line++;
+		n++;
 	}
 	memcpy(out, s, n);
 	f->pos += n;
@@ -631,8 +648,10 @@ ns_is(const xmlNode *n, const char *uri)
 static bool
 is_t(const xmlNode *n, const char *local)
 {
+	/* The local name first: it tells most siblings apart at once. */
 	return n != NULL && n->type == XML_ELEMENT_NODE &&
-	    ns_is(n, MM_EWS_NS_TYPES) && strcmp((const char *)n->name, local) == 0;
+	    strcmp((const char *)n->name, local) == 0 &&
+	    ns_is(n, MM_EWS_NS_TYPES);
 }
 
 /* The first child element in the types namespace named LOCAL, or NULL. */
