@@ -191,15 +191,29 @@ mm_text_unescape(const char *value, size_t len, char **out, size_t *out_len,
 	*out_len = n;
 }
 
+/* The octets TEXT escaping changes (RFC 5545 section 3.3.11). */
+static bool
+text_special(char c)
+{
+	return c == '\\' || c == ',' || c == ';' || c == '\n' || c == '\r';
+}
+
 void
 mm_text_escape(GString *out, const char *text, size_t len)
 {
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < len; i++) {
-		char c = text[i];
+	while (i < len) {
+		/* A run that needs no escape, appended whole. */
+		size_t run = i;
 
-		switch (c) {
+		while (run < len && !text_special(text[run]))
+			run++;
+		g_string_append_len(out, text + i, (gssize)(run - i));
+		i = run;
+		if (i == len)
+			break;
+		switch (text[i]) {
 		case '\\':
 			g_string_append(out, "\\\\");
 			break;
@@ -221,10 +235,8 @@ mm_text_escape(GString *out, const char *text, size_t len)
 				break;
 			g_string_append(out, "\\n");
 			break;
-		default:
-			g_string_append_c(out, c);
-			break;
 		}
+		i++;
 	}
 }
 
