@@ -20,6 +20,11 @@
 #define MM_LIMIT_ATTENDEES          10000
 /* Recurrence instances examined when looking for a future occurrence. */
 #define MM_LIMIT_RECURRENCE_STEPS   200000
+/*
+ * Time zones one input defines (VTIMEZONEs); an export has a handful.  Also
+ * how many made zones the process keeps for later inputs.
+ */
+#define MM_LIMIT_ZONES              1000
 /* Octets of one body (DESCRIPTION, X-ALT-DESC, EWS Body). */
 #define MM_LIMIT_BODY_SIZE          ((size_t)8 << 20)
 /* Element nesting of an EWS XML document. */

@@ -16,13 +16,15 @@
 #include <unicode/ustring.h>
 
 #include "contentline.h"
+#include "limits.h"
 #include "tz.h"
 
 /* A zone the file defines. */
 struct file_zone {
 	char *tzid;             /* owned: TZID value as written */
 	char *tzid_text;        /* owned: the same TEXT-unescaped, or NULL if equal */
-	icaltimezone *zone;     /* borrowed from zone_cache */
+	icaltimezone *zone;     /* borrowed from zone_cache, or owned_zone */
+	icaltimezone *owned_zone;       /* made when zone_cache was full */
 	struct mm_event *vtz;   /* owned: the lines as read */
 };
 
@@ -48,6 +50,8 @@ file_zone_free(gpointer data)
 	g_free(fz->tzid);
 	g_free(fz->tzid_text);
 	mm_event_free(fz->vtz);
+	if (fz->owned_zone != NULL)
+		icaltimezone_free(fz->owned_zone, 1);
 	g_free(fz);
 }
 
@@ -143,7 +147,8 @@ unescaped_if_different(const char *tzid)
  * mailboxes of one organization with the same few zones, and paid that
  * again for every user (most of the time of a small mailbox).  A zone
  * keeps the transitions it has expanded, so the second mailbox gets them
- * for nothing.  Never freed: the set of distinct zones is small.
+ * for nothing.  At most MM_LIMIT_ZONES are kept: past that (a process fed
+ * made-up zones, as a fuzzer does) a zone belongs to its file alone.
  */
 static GHashTable *zone_cache;
 
@@ -180,6 +185,12 @@ mm_tzset_add(struct mm_tzset *tzset, struct mm_event *vtz,
 		    "VTIMEZONE \"%s\" defined twice, the first is used", tzid);
 		goto out;
 	}
+	if (tzset->zones->len >= MM_LIMIT_ZONES) {
+		mm_diag_set(diag, MM_DIAG_LIMIT, "VTIMEZONE \"%s\" ignored: more "
+		    "than MM_LIMIT_ZONES (%d) time zones in one input", tzid,
+		    MM_LIMIT_ZONES);
+		goto out;
+	}
 	if (zone_cache == NULL)
 		zone_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 		    NULL);
@@ -204,8 +215,12 @@ mm_tzset_add(struct mm_tzset *tzset, struct mm_event *vtz,
 			goto out;
 		}
 		comp = NULL;    /* the zone owns it now */
-		g_hash_table_insert(zone_cache, key, zone);
-		key = NULL;
+		if (g_hash_table_size(zone_cache) < MM_LIMIT_ZONES) {
+			g_hash_table_insert(zone_cache, key, zone);
+			key = NULL;
+		} else {
+			fz->owned_zone = zone;
+		}
 		fz->zone = zone;
 	}
 	fz->tzid = tzid;

@@ -11,6 +11,7 @@
 
 #include "tz.h"
 #include "tap.h"
+#include "limits.h"
 #include "zones.h"
 
 /* A made-up zone with a fixed offset, to tell the file's zone from ICU's. */
@@ -147,9 +148,66 @@ test_cases(void)
 	mm_tzset_free(NULL);
 }
 
+/*
+ * A fixed zone named "Zone N" (offset +N%14:N%60), made up as a fuzzer or a
+ * hostile file would make thousands.
+ */
+static struct mm_event *
+made_up_zone(unsigned n)
+{
+	char *tzid = g_strdup_printf("TZID:Zone %u", n);
+	char *offset = g_strdup_printf("TZOFFSETTO:+%02u%02u", n % 14, n % 60);
+	char *from = g_strdup_printf("TZOFFSETFROM:+%02u%02u", n % 14, n % 60);
+	const char *lines[] = {
+		tzid, "BEGIN:STANDARD", "DTSTART:16010101T000000", from, offset,
+		"END:STANDARD",
+	};
+	struct mm_event *ev = lines_event(lines, G_N_ELEMENTS(lines));
+
+	g_free(tzid);
+	g_free(offset);
+	g_free(from);
+	return ev;
+}
+
+/*
+ * MM_LIMIT_ZONES: one input defines at most that many zones, and the
+ * process keeps at most that many made zones; zones past it belong to
+ * their input and still convert times.
+ */
+static void
+test_zone_limits(void)
+{
+	struct mm_tzset *set = mm_tzset_new(), *second = mm_tzset_new();
+	struct mm_diag diag;
+	bool all = true;
+	unsigned n;
+	int64_t utc = 0;
+
+	mm_diag_init(&diag);
+	for (n = 0; n < MM_LIMIT_ZONES; n++)
+		all = all && mm_tzset_add(set, made_up_zone(n), &diag) == 0;
+	tap_ok(all, "MM_LIMIT_ZONES zones in one input");
+	tap_ok(mm_tzset_add(set, made_up_zone(n), &diag) == -1 &&
+	    diag.code == MM_DIAG_LIMIT && strstr(diag.message,
+	    "more than MM_LIMIT_ZONES (1000) time zones in one input") != NULL,
+	    "one more is refused with the limit named");
+	mm_diag_clear(&diag);
+	/* The cache is full now: a new zone is the second input's own. */
+	tap_ok(mm_tzset_add(second, made_up_zone(MM_LIMIT_ZONES + 7), &diag) ==
+	    0, "a zone past the process cache is added");
+	tap_ok(mm_tz_to_utc(second, icaltime_from_string("20260101T120000"),
+	    "Zone 1007", &utc, &diag) == 0 && utc == 1767268800 - (13 * 3600 +
+	    47 * 60), "and converts times");
+	mm_diag_release(&diag);
+	mm_tzset_free(second);
+	mm_tzset_free(set);
+}
+
 int
 main(void)
 {
 	test_cases();
+	test_zone_limits();
 	return tap_done();
 }
