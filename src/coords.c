@@ -16,6 +16,7 @@
 
 #include "coords.h"
 #include "csv.h"
+#include "hashkey.h"
 #include "identity.h"
 
 enum coord_key {
@@ -74,9 +75,9 @@ struct link_row {
  * A Teams links CSV: an index of where each row is, not the rows.  A
  * mailbox of 500,000 meetings has some 50,000 Teams links of 500 octets;
  * held whole they were half of a migration's memory.  The index keeps a
- * 64-bit FNV-1a hash of "uid\nrid" per row (in the key pointer itself);
- * a row found by its hash is read again and its UID and RECURRENCE-ID
- * compared, so a hash two keys share never joins the wrong meeting.
+ * hash of "uid\nrid" per row (mm_hash_key()); a row found by its hash is
+ * read again and its UID and RECURRENCE-ID compared, so a hash two keys
+ * share never joins the wrong meeting.
  */
 struct links_file {
 	char *path;
@@ -342,18 +343,6 @@ link_key(const char *uid, const char *recurrence_id)
 	return g_strconcat(uid, "\n", recurrence_id ? recurrence_id : "", NULL);
 }
 
-/* KEY's 64-bit FNV-1a hash, as a hash table key (never NULL). */
-static gpointer
-link_hash(const char *key)
-{
-	guint64 h = 14695981039346656037ULL;
-
-	for (const unsigned char *p = (const unsigned char *)key; *p != '\0';
-	    p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return GSIZE_TO_POINTER((gsize)h | 1);
-}
-
 /* The current row of LF's reader as a link.  LINK is released first. */
 static void
 link_from_row(const struct links_file *lf, struct teams_link *link)
@@ -402,7 +391,7 @@ find_row(const struct links_file *lf, const char *key, guint *row,
 {
 	int rc = 0;
 
-	*row = GPOINTER_TO_UINT(g_hash_table_lookup(lf->index, link_hash(key)));
+	*row = GPOINTER_TO_UINT(g_hash_table_lookup(lf->index, mm_hash_key(key)));
 	if (*row != 0)
 		rc = read_row(lf, *row, key, diag);
 	if (rc == 0) {
@@ -467,7 +456,7 @@ load_links(struct mm_coords *coords, const char *path, struct mm_diag *diag)
 			goto out;
 		}
 		key = link_key(uid, mm_csv_field(csv, lf->col_rid));
-		hash = link_hash(key);
+		hash = mm_hash_key(key);
 		found = find_row(lf, key, &first, diag);
 		if (found > 0) {
 			mm_diag_set(diag, MM_DIAG_DATA,

@@ -38,6 +38,7 @@
 
 #include "contentline.h"
 #include "decode.h"
+#include "hashkey.h"
 #include "limits.h"
 #include "read_ews.h"
 
@@ -2395,20 +2396,16 @@ read_fault(struct mm_read_ews *r, struct input *in, xmlNodePtr node)
 }
 
 /*
- * An ItemId as a set key: its 64-bit FNV-1a hash in the pointer itself.
- * ItemIds are 150 octets or so; keeping every one read made memory grow
- * with the dump (a 1 GB dump read with 45% more than a 10 MB one), eight
- * octets a key does not.  Two ItemIds of one dump sharing a hash is a
- * chance of about n^2 / 2^65: for a million items, one in 3 * 10^7.
+ * An ItemId as a set key (mm_hash_key()).  ItemIds are 150 octets or so;
+ * keeping every one read made memory grow with the dump (a 1 GB dump read
+ * with 45% more than a 10 MB one), eight octets a key does not.  Two
+ * ItemIds of one dump sharing a hash is a chance of about n^2 / 2^65: for
+ * a million items, one in 3 * 10^7.
  */
 static gpointer
 id_key(const char *id)
 {
-	guint64 h = 14695981039346656037ULL;
-
-	for (const unsigned char *p = (const unsigned char *)id; *p != '\0'; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return GSIZE_TO_POINTER((gsize)h | 1);
+	return mm_hash_key(id);
 }
 
 /* In the first pass: what later items are compared with. */
