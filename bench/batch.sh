@@ -58,7 +58,8 @@ t1=$(run_batch 1)
 t2=$(run_batch 2)
 done1=$(find "$MM_BUILDDIR/bench/tmp/batch-j1/out" -name status.json | wc -l)
 done2=$(find "$MM_BUILDDIR/bench/tmp/batch-j2/out" -name status.json | wc -l)
-rm -rf "$MM_BUILDDIR/bench/tmp/batch-j1" "$MM_BUILDDIR/bench/tmp/batch-j2"
+# Deleted by make bench when everything is measured (bench/run.sh --clean):
+# thousands of files freed now would slow the file creation measured next.
 
 echo
 echo "meetmig run over $users users (quick-start mailbox each), $(nproc) cores"

@@ -9,7 +9,7 @@
 #   meetmig            meetmig migrate, the whole job: .ics in; updates,
 #                      calendar.ics, status.json, report.txt out (--no-store),
 #                      into a fresh folder on the build's file system
-#                      (all deleted when the bench ends; see measure())
+#                      (all deleted when make bench ends; see measure())
 #   libical-stream     bench/baseline_libical.c: each VEVENT parsed alone and
 #                      serialized again with libical (the floor for a
 #                      streaming reader and writer)
@@ -77,7 +77,12 @@ die() {
 [ -x "$MEETMIG" ] || die "no meetmig at $MEETMIG (run make first)"
 [ -x "$PYTHON3" ] || die "no $PYTHON3"
 mkdir -p "$data" "$bin" "$work" || die "cannot create $bench"
-trap 'rm -rf "$work"/out.*' EXIT
+# The output folders of every run, and batch.sh's, go only when the whole
+# bench is over (see measure()): make bench ends with run.sh --clean.
+if [ "${1:-}" = --clean ]; then
+	rm -rf "$work"/out.* "$work"/batch-j*
+	exit 0
+fi
 
 # --- the timer ------------------------------------------------------------------
 
@@ -190,10 +195,10 @@ median() {
 
 # measure SIZE FILE PATH CMD...: BENCH_RUNS runs; appends a row to $rows.
 # CMD may use @OUT@ for a fresh output folder.  The folders are deleted
-# when the bench ends, not after each run: ext4 without a journal skips
-# every inode freed in the last minutes when it allocates one, and a run
-# creating 36,000 files just after 36,000 were deleted spent more time in
-# that search (in the kernel) than in meetmig.
+# when make bench ends (run.sh --clean), not after each run: ext4 without
+# a journal skips every inode freed in the last minutes when it allocates
+# one, and a run creating 36,000 files just after 36,000 were deleted spent
+# more time in that search (in the kernel) than in meetmig.
 measure() {
 	n=$1 file=$2 path=$3
 	shift 3
