@@ -1739,9 +1739,12 @@ normalize_line(const char *s, size_t len, bool *dial_in)
 /*
  * normalize_line() remembered: a mailbox's blocks repeat the same labels,
  * rules and numbers from meeting to meeting, and NFKC and case folding are
- * the dear part of judging a block.  Bounded: emptied when full.
+ * the dear part of judging a block.  Bounded: lines of a block's usual
+ * length only (a hostile body's 8 MB line is normalised, not kept), and
+ * emptied when its lines reach NORMAL_CACHE_BYTES.
  */
-#define NORMAL_CACHE_MAX 4096
+#define NORMAL_CACHE_BYTES      ((size_t)1 << 20)
+#define NORMAL_CACHE_LINE       512
 
 struct normal {
 	char *text;
@@ -1763,10 +1766,13 @@ static char *
 normalize_line_cached(const char *s, size_t len, bool *dial_in)
 {
 	static GHashTable *cache;
-	char *key = g_strndup(s, len);
+	static size_t cache_bytes;
+	char *key, *text;
 	struct normal *n;
-	char *text;
 
+	if (len > NORMAL_CACHE_LINE)
+		return normalize_line(s, len, dial_in);
+	key = g_strndup(s, len);
 	G_LOCK(normal_cache);
 	if (cache == NULL)
 		cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
@@ -1775,8 +1781,11 @@ normalize_line_cached(const char *s, size_t len, bool *dial_in)
 	if (n == NULL) {
 		n = g_new(struct normal, 1);
 		n->text = normalize_line(s, len, &n->dial_in);
-		if (g_hash_table_size(cache) >= NORMAL_CACHE_MAX)
+		if (cache_bytes >= NORMAL_CACHE_BYTES) {
 			g_hash_table_remove_all(cache);
+			cache_bytes = 0;
+		}
+		cache_bytes += len + strlen(n->text);
 		g_hash_table_insert(cache, g_steal_pointer(&key), n);
 	}
 	*dial_in = n->dial_in;
