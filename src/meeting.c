@@ -265,47 +265,66 @@ is_for_libical(const struct mm_prop *p)
 	return false;
 }
 
-/*
- * Gives the event's own lines that libical is needed for
- * (is_for_libical()) to libical one at a time, wrapped in
- * BEGIN:VEVENT/END:VEVENT.  icalparser_add_line() borrows the line
- * (icalparser_parse() frees its own after the call), and one line at a
- * time keeps libical linear where icalparser_parse_string() is quadratic.
- * Nested components (VALARM) are left out whole: nothing reads them, and
- * their lines must not pass for the event's own.
- */
 icalcomponent *
-mm_event_parse(const struct mm_event *ev)
+mm_lines_parse(const struct mm_event *lines, const char *kind,
+    bool (*keep)(const struct mm_prop *p, void *data), void *data)
 {
-	char begin[] = "BEGIN:VEVENT", end[] = "END:VEVENT";
+	char *begin = g_strconcat("BEGIN:", kind, NULL);
+	char *end = g_strconcat("END:", kind, NULL);
 	icalparser *parser = icalparser_new();
 	icalcomponent *comp = NULL;
-	size_t i;
-	int depth = 0;
 
 	icalparser_add_line(parser, begin);
-	for (i = 0; i < ev->prop_count && comp == NULL; i++) {
-		const struct mm_prop *p = &ev->props[i];
-
-		if (p->name_len == p->len)
-			continue;
-		if (mm_contentline_name_is(p->line, p->name_len, "BEGIN"))
-			depth++;
-		else if (mm_contentline_name_is(p->line, p->name_len, "END"))
-			depth = depth > 0 ? depth - 1 : 0;
-		else if (depth == 0 && is_for_libical(p))
-			comp = icalparser_add_line(parser, p->line);
-	}
+	for (size_t i = 0; i < lines->prop_count && comp == NULL; i++)
+		if (keep == NULL || keep(&lines->props[i], data))
+			comp = icalparser_add_line(parser, lines->props[i].line);
 	if (comp == NULL)
 		comp = icalparser_add_line(parser, end);
 	if (comp == NULL) {
-		/* clean() returns a tree the parser still owns. */
+		/*
+		 * Unbalanced nested components: take what was parsed.
+		 * clean() returns a tree the parser still owns.
+		 */
 		comp = icalparser_clean(parser);
 		if (comp != NULL)
 			comp = icalcomponent_new_clone(comp);
 	}
 	icalparser_free(parser);
+	g_free(end);
+	g_free(begin);
 	return comp;
+}
+
+/*
+ * An event's own line that libical is needed for (is_for_libical()).
+ * Nested components (VALARM) are left out whole: nothing reads them, and
+ * their lines must not pass for the event's own.  DATA is the nesting
+ * depth so far.
+ */
+static bool
+keep_for_libical(const struct mm_prop *p, void *data)
+{
+	int *depth = data;
+
+	if (p->name_len == p->len)
+		return false;
+	if (mm_contentline_name_is(p->line, p->name_len, "BEGIN")) {
+		++*depth;
+		return false;
+	}
+	if (mm_contentline_name_is(p->line, p->name_len, "END")) {
+		*depth = *depth > 0 ? *depth - 1 : 0;
+		return false;
+	}
+	return *depth == 0 && is_for_libical(p);
+}
+
+icalcomponent *
+mm_event_parse(const struct mm_event *ev)
+{
+	int depth = 0;
+
+	return mm_lines_parse(ev, "VEVENT", keep_for_libical, &depth);
 }
 
 void

@@ -156,9 +156,20 @@ void mm_event_remove(struct mm_event *event, size_t index);
 void mm_party_release(struct mm_party *party);
 
 /*
- * libical's parse of EVENT's lines, bodies left out (see struct mm_event):
- * owned (icalcomponent_free), or NULL when libical makes nothing of them.
- * Readers fill ev->ical with it.
+ * Gives libical the lines of LINES (those KEEP says yes to, every one when
+ * KEEP is NULL; DATA is KEEP's) one at a time, wrapped in BEGIN:KIND and
+ * END:KIND.  icalparser_add_line() borrows each line, and a line at a time
+ * keeps libical linear where icalparser_parse_string() is quadratic.
+ * Returns the component, owned (icalcomponent_free), or NULL when libical
+ * makes nothing of the lines.
+ */
+icalcomponent *mm_lines_parse(const struct mm_event *lines, const char *kind,
+    bool (*keep)(const struct mm_prop *p, void *data), void *data);
+
+/*
+ * libical's parse of EVENT's own lines that are read from its tree (the
+ * times, recurrence, STATUS and ORGANIZER; see meeting.c): owned, or NULL.
+ * Readers and mm_meeting_parse() fill ev->ical with it.
  */
 icalcomponent *mm_event_parse(const struct mm_event *ev);
 

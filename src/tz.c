@@ -93,34 +93,6 @@ vtz_tzid(const struct mm_event *vtz)
 }
 
 /*
- * Parses the lines with libical one at a time: icalparser_add_line()
- * borrows each line (icalparser_parse() frees its own lines after the
- * call), and a line at a time keeps libical's string scanner linear.
- */
-static icalcomponent *
-parse_vtimezone(const struct mm_event *vtz)
-{
-	char begin[] = "BEGIN:VTIMEZONE", end[] = "END:VTIMEZONE";
-	icalparser *parser = icalparser_new();
-	icalcomponent *comp = NULL;
-	size_t i;
-
-	icalparser_add_line(parser, begin);
-	for (i = 0; i < vtz->prop_count && comp == NULL; i++)
-		comp = icalparser_add_line(parser, vtz->props[i].line);
-	if (comp == NULL)
-		comp = icalparser_add_line(parser, end);
-	if (comp == NULL) {
-		/* Unbalanced nested components: take what was parsed. */
-		comp = icalparser_clean(parser);
-		if (comp != NULL)
-			comp = icalcomponent_new_clone(comp);
-	}
-	icalparser_free(parser);
-	return comp;
-}
-
-/*
  * Exchange escapes the commas of a TZID property ("Bangkok\, Hanoi") but
  * not in the quoted TZID parameter that refers to it
  * (node-ical/exchange-custom-tz.ics), so both spellings must match.
@@ -200,7 +172,7 @@ mm_tzset_add(struct mm_tzset *tzset, struct mm_event *vtz,
 	if (fz->zone == NULL) {
 		icaltimezone *zone;
 
-		comp = parse_vtimezone(vtz);
+		comp = mm_lines_parse(vtz, "VTIMEZONE", NULL, NULL);
 		if (comp == NULL ||
 		    icalcomponent_isa(comp) != ICAL_VTIMEZONE_COMPONENT) {
 			mm_diag_set(diag, MM_DIAG_DATA,
