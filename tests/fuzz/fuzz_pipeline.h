@@ -66,6 +66,23 @@ fuzz_pipeline_init(const char *target)
 }
 
 /*
+ * The target's libFuzzer initialisation, the same for both reader targets:
+ * the shared state, built once.  FUZZ_TARGET names the target; define it
+ * before including this header, which one file of each program includes.
+ */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_pipeline_init(FUZZ_TARGET);
+	return 0;
+}
+
+/*
  * Selects and rewrites meeting INDEX as migrate.c does, varying the options
  * by INDEX (--include-pasted and full coordinates on odd meetings, a Teams
  * target on every other pair).  Returns true when the meeting was updated,

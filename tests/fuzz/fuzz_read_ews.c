@@ -12,21 +12,10 @@
 
 #include <glib.h>
 
+#define FUZZ_TARGET "fuzz_read_ews"
 #include "fuzz_pipeline.h"
 #include "read_ews.h"
 #include "write_ews.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_pipeline_init("fuzz_read_ews");
-	return 0;
-}
 
 /*
  * One meeting through a migration, and what EWS output adds: the

@@ -11,21 +11,10 @@
 
 #include <glib.h>
 
+#define FUZZ_TARGET "fuzz_read_ics"
 #include "fuzz_pipeline.h"
 #include "read_ics.h"
 #include "write_mime.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_pipeline_init("fuzz_read_ics");
-	return 0;
-}
 
 /* One meeting through a migration, as migrate.c runs it, and its .eml. */
 static void

@@ -6,27 +6,22 @@
 
 FUZZ_TARGETS="read_ics read_ews block coords directory links"
 
+# fixtures_named SRCDIR GLOB: the fixture files named GLOB, fixtures/fuzz
+# (what the fuzzers found) left out, one per line.
+fixtures_named() {
+	find "$1/fixtures" -path "$1/fixtures/fuzz" -prune -o \
+	    -type f -name "$2" -print | LC_ALL=C sort
+}
+
 # fuzz_seeds SRCDIR TARGET: prints the seed files, one per line.
 fuzz_seeds() {
-	local s=$1
 	case $2 in
-	read_ics)
-		find "$s/fixtures" -path "$s/fixtures/fuzz" -prune -o \
-		    -type f -name '*.ics' -print | LC_ALL=C sort ;;
-	read_ews)
-		find "$s/fixtures" -path "$s/fixtures/fuzz" -prune -o \
-		    -type f -name '*.xml' -print | LC_ALL=C sort ;;
-	block)
-		find "$s/fixtures/unit/block" -type f | LC_ALL=C sort ;;
-	coords)
-		find "$s/fixtures" -path "$s/fixtures/fuzz" -prune -o \
-		    -type f -name '*.ini' -print | LC_ALL=C sort ;;
-	directory)
-		find "$s/fixtures" -path "$s/fixtures/fuzz" -prune -o \
-		    -type f -name 'directory*.csv' -print | LC_ALL=C sort ;;
-	links)
-		find "$s/fixtures" -path "$s/fixtures/fuzz" -prune -o \
-		    -type f -name '*links*.csv' -print | LC_ALL=C sort ;;
+	read_ics) fixtures_named "$1" '*.ics' ;;
+	read_ews) fixtures_named "$1" '*.xml' ;;
+	block) find "$1/fixtures/unit/block" -type f | LC_ALL=C sort ;;
+	coords) fixtures_named "$1" '*.ini' ;;
+	directory) fixtures_named "$1" 'directory*.csv' ;;
+	links) fixtures_named "$1" '*links*.csv' ;;
 	esac
 }
 
