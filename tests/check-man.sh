@@ -101,6 +101,19 @@ help_of() {
 	    "$wd/help-$cmd.txt" | grep -v -e '^--help-' >"$wd/help-$cmd.opts"
 }
 
+# same_set NAME WANTED GOT: one TAP line per word of each missing from the other.
+same_set() {
+	local name=$1 wanted=$2 got=$3 w
+	for w in $wanted; do
+		printf '%s\n' "$got" | grep -q -x -e "$w"
+		check "$name: $w is documented"
+	done
+	for w in $got; do
+		printf '%s\n' "$wanted" | grep -q -x -e "$w"
+		check "$name: $w is documented and exists"
+	done
+}
+
 help_of meetmig
 commands=$(sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p' "$wd/help-meetmig.txt")
 [ -n "$commands" ]
@@ -108,13 +121,8 @@ check "meetmig --help lists commands"
 man_commands=$(section "$page1" COMMANDS | tags | sed -n 's/^\.B \([a-z][a-z-]*\).*/\1/p')
 for cmd in $commands; do
 	help_of "$cmd"
-	printf '%s\n' "$man_commands" | grep -q -x -e "$cmd"
-	check "$cmd: in COMMANDS of meetmig.1"
 done
-for cmd in $man_commands; do
-	printf '%s\n' "$commands" | grep -q -x -e "$cmd"
-	check "COMMANDS of meetmig.1: $cmd is listed by meetmig --help"
-done
+same_set "COMMANDS of meetmig.1" "$commands" "$man_commands"
 
 # --- options ----------------------------------------------------------------------
 
@@ -178,19 +186,6 @@ done <"$wd/entries"
 tag_words() {
 	section "$1" "$2" | tags | unroff | sed -n 's/^\.[BIR]\{1,2\} \([A-Za-z][A-Za-z0-9]*\).*/\1/p' |
 	    LC_ALL=C sort -u
-}
-
-# same_set NAME WANTED GOT: one TAP line per word of each missing from the other.
-same_set() {
-	local name=$1 wanted=$2 got=$3 w
-	for w in $wanted; do
-		printf '%s\n' "$got" | grep -q -x -e "$w"
-		check "$name: $w is documented"
-	done
-	for w in $got; do
-		printf '%s\n' "$wanted" | grep -q -x -e "$w"
-		check "$name: $w is documented and exists"
-	done
 }
 
 reasons=$(sed -n 's|^[[:space:]]*MM_REASON_[A-Z_]*,[[:space:]]*/\* \([A-Za-z]*\) .*|\1|p; s|^[[:space:]]*MM_REASON_[A-Z_]*,[[:space:]]*/\* \([A-Za-z]*\) \*/|\1|p' \
