@@ -486,6 +486,21 @@ parse_duration(const char *text, int64_t *out)
 	return 0;
 }
 
+/* What mm_cmd_run() holds besides the store, freed by it and by each worker. */
+static void
+release_run(struct watch *w, GArray *pids, struct run_options *opt,
+    struct mm_diag *diag, GOptionContext *context)
+{
+	g_hash_table_destroy(w->outcomes);
+	g_hash_table_destroy(w->active);
+	g_array_free(pids, TRUE);
+	g_free(opt->now);
+	g_free(opt->retry_interval);
+	g_free(opt->store);
+	mm_diag_release(diag);
+	g_option_context_free(context);
+}
+
 int
 mm_cmd_run(int argc, char **argv)
 {
@@ -612,14 +627,7 @@ mm_cmd_run(int argc, char **argv)
 			worker_status = worker_main(opt.store, fds[1], getppid(), &clock,
 			    &retry, w.tty && !opt.quiet);
 			/* What the parent made is the worker's too: free it for valgrind. */
-			g_hash_table_destroy(w.outcomes);
-			g_hash_table_destroy(w.active);
-			g_array_free(pids, TRUE);
-			g_free(opt.now);
-			g_free(opt.retry_interval);
-			g_free(opt.store);
-			mm_diag_release(&diag);
-			g_option_context_free(context);
+			release_run(&w, pids, &opt, &diag, context);
 			_exit(worker_status);
 		}
 		g_array_append_val(pids, pid);
@@ -662,13 +670,6 @@ out:
 	if (fds[1] >= 0)
 		close(fds[1]);
 	mm_store_close(w.store);
-	g_hash_table_destroy(w.outcomes);
-	g_hash_table_destroy(w.active);
-	g_array_free(pids, TRUE);
-	g_free(opt.now);
-	g_free(opt.retry_interval);
-	g_free(opt.store);
-	mm_diag_release(&diag);
-	g_option_context_free(context);
+	release_run(&w, pids, &opt, &diag, context);
 	return status;
 }
