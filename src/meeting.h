@@ -169,7 +169,7 @@ icalcomponent *mm_lines_parse(const struct mm_event *lines, const char *kind,
 /*
  * libical's parse of EVENT's own lines that are read from its tree (the
  * times, recurrence, STATUS and ORGANIZER; see meeting.c): owned, or NULL.
- * Readers and mm_meeting_parse() fill ev->ical with it.
+ * mm_meeting_parse() fills ev->ical with it.
  */
 icalcomponent *mm_event_parse(const struct mm_event *ev);
 
@@ -181,10 +181,9 @@ void mm_event_error(struct mm_event *ev, const char *fmt, ...)
  * Gives libical the events of M that are not parsed yet (ical NULL and no
  * parse_error): a time property libical cannot read becomes the event's
  * parse_error, naming M's source and the line.  When the first event is
- * parsed here, M's cancelled comes from its STATUS.  The .ics reader leaves
+ * parsed here, M's cancelled comes from its STATUS.  Both readers leave
  * this to selection, which asks for it once the user is known to be the
- * organizer: most meetings of a mailbox are not theirs.  The EWS reader
- * parses as it reads; its meetings have nothing left to parse.
+ * organizer: most meetings of a mailbox are not theirs.
  */
 void mm_meeting_parse(struct mm_meeting *m);
 

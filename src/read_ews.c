@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The EWS XML reader (see read_ews.h).  This module owns the libxml2 text
- * readers, the byte filter in front of them and the EWS facts of each item;
- * it turns each top-level t:CalendarItem into synthesized iCalendar content
- * lines.  It never loads a DTD, never expands an entity, never touches the
- * network, never invents an iCalendar property that an Outlook export would
- * not carry (EWS-only facts stay in struct mm_ews_item), and never keeps
- * more than one item's tree in memory.
+ * The EWS XML reader (see read_ews.h).  This module owns the libxml2 push
+ * parsers (SAX2), the byte filter in front of them and the EWS facts of
+ * each item; it turns each top-level t:CalendarItem into synthesized
+ * iCalendar content lines.  It never loads a DTD, never expands an entity,
+ * never touches the network, never invents an iCalendar property that an
+ * Outlook export would not carry (EWS-only facts stay in struct
+ * mm_ews_item), and never keeps more items in memory than one chunk of
+ * input (16 KB) completes.
+ *
+ * libxml2's SAX2 callbacks copy each item into a small tree of our own
+ * (struct xtree): a libxml2 tree, which xmlTextReaderExpand() builds, costs
+ * more than the parse itself, and the text reader feeds its parser 512
+ * octets at a time.
  *
  * The octets go: file -> decode (ICU, UTF-16 to UTF-8, BOM dropped) ->
  * filter -> libxml2.  The filter exists because real dumps are not always
@@ -31,11 +37,12 @@
 
 #include <glib.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
-#include <libxml/xmlreader.h>
 #include <unicode/ucal.h>
 #include <unicode/ustring.h>
 
+#include "ascii.h"
 #include "contentline.h"
 #include "decode.h"
 #include "hashkey.h"
@@ -79,8 +86,6 @@ struct filter {
 	unsigned first_drop_line;
 	bool failed;
 	struct mm_diag diag;            /* why the filter failed */
-	char stage[4096];               /* filtered octets libxml2 has not taken */
-	size_t stage_pos, stage_len;
 };
 
 static int
@@ -281,10 +286,38 @@ filter_text(struct filter *f, char *out, size_t room)
 	for (n = 0; n < limit;) {
 		unsigned char d = (unsigned char)s[n];
 
-		/* Most of a dump: nothing to look at. */
+		/*
+		 * Most of a dump: nothing to look at, eight octets at once.
+		 * Without a '#', '!' or '?' no "&#", "<!" or "<?" starts in
+		 * the word, unless its last octet starts one.
+		 */
+		if (n + 8 <= limit) {
+			uint64_t w = mm_ascii_word(s + n);
+
+			if (mm_ascii_printable(w) && !mm_ascii_has(w, '#') &&
+			    !mm_ascii_has(w, '!') && !mm_ascii_has(w, '?') &&
+			    s[n + 7] != '&' && s[n + 7] != '<') {
+				n += 8;
+				continue;
+			}
+		}
 		if (d >= 0x20 && d < 0x80 && d != '&' && d != '<') {
 			n++;
 			continue;
+		}
+		/*
+		 * A character reference to a character XML allows (a dump's
+		 * "&#xD;" ends every line of an HTML body) goes on in the run
+		 * when it is whole within it.
+		 */
+		if (d == '&' && n + 1 < avail && s[n + 1] == '#' &&
+		    (avail - n >= LOOKAHEAD || f->eof)) {
+			size_t k = charref(s + n, avail - n, &value);
+
+			if (k > 0 && xml_char(value) && n + k <= limit) {
+				n += k;
+				continue;
+			}
 		}
 		if (d >= 0x80) {
 			int k = utf8_length(s + n, avail - n, f->eof);
@@ -406,35 +439,18 @@ filter_produce(struct filter *f, char *out, int out_len)
 	return n;
 }
 
-/*
- * libxml2's xmlInputReadCallback.  libxml2 may ask for as little as 4
- * octets (its encoding sniffing), so filtered octets are staged.
- */
+/* Fills OUT with filtered octets for the parser: the count, 0 at the end, or -1. */
 static int
-filter_read(void *context, char *out, int out_len)
+filter_read(struct filter *f, char *out, size_t len)
 {
-	struct filter *f = context;
-	size_t n;
+	int got;
 
 	if (f->failed)
 		return -1;
-	if (f->stage_pos == f->stage_len) {
-		int got = filter_produce(f, f->stage, (int)sizeof(f->stage));
-
-		if (got < 0)
-			return -1;
+	got = filter_produce(f, out, (int)len);
+	if (got > 0)
 		f->emitted += (unsigned long long)got;
-		f->stage_pos = 0;
-		f->stage_len = (size_t)got;
-	}
-	n = f->stage_len - f->stage_pos;
-	if (out_len < 0)
-		return -1;
-	if (n > (size_t)out_len)
-		n = (size_t)out_len;
-	memcpy(out, f->stage + f->stage_pos, n);
-	f->stage_pos += n;
-	return (int)n;
+	return got;
 }
 
 static void
@@ -637,29 +653,225 @@ map_zone(const char *id)
 }
 
 /* ------------------------------------------------------------------ */
-/* XML tree helpers (the expanded subtree of one item).                */
+/* Captured subtrees.                                                  */
 
-static bool
-ns_is(const xmlNode *n, const char *uri)
+/*
+ * The SAX callbacks below copy each top-level item (each SOAP fault, the
+ * ResponseCode and MessageText of a failed response) into a tree of its
+ * own: elements, their attributes without a namespace, and runs of text,
+ * in document order, as libxml2's tree would hold them, without its
+ * allocations.  The nodes live in one array and the octets in one buffer,
+ * both kept for the next capture; links are indices until the capture
+ * ends, pointers after (tree_finish()).
+ */
+struct xnode {
+	int type;               /* XML_ELEMENT_NODE, XML_TEXT_NODE or XML_ATTRIBUTE_NODE */
+	const char *name;       /* an element's or attribute's local name (libxml2's dictionary) */
+	bool types_ns;          /* an element of the EWS types namespace */
+	unsigned line;          /* of an element's start tag */
+	const char *text;       /* a text run or attribute value, NUL-terminated */
+	size_t text_len;
+	const struct xnode *children, *next, *properties;
+	int first, last, sibling, attrs;        /* indices, -1 for none */
+	size_t text_off;        /* in the tree's text */
+};
+
+struct xtree {
+	GArray *nodes;          /* struct xnode; [0] is the root element */
+	GString *text;          /* the octets of every run and attribute value */
+	int open[MM_LIMIT_XML_DEPTH + 2];       /* the elements not yet ended */
+	int depth;              /* how many there are */
+	int run;                /* the text run being added to, or -1 */
+	size_t run_len;         /* its octets so far */
+};
+
+static struct xtree *
+tree_new(void)
 {
-	return n->ns != NULL && n->ns->href != NULL &&
-	    strcmp((const char *)n->ns->href, uri) == 0;
+	struct xtree *t = g_new0(struct xtree, 1);
+
+	t->nodes = g_array_sized_new(FALSE, FALSE, sizeof(struct xnode), 256);
+	t->text = g_string_sized_new(16384);
+	t->run = -1;
+	return t;
+}
+
+static void
+tree_free(struct xtree *t)
+{
+	if (t == NULL)
+		return;
+	g_array_free(t->nodes, TRUE);
+	g_string_free(t->text, TRUE);
+	g_free(t);
+}
+
+static void
+tree_reset(struct xtree *t)
+{
+	g_array_set_size(t->nodes, 0);
+	g_string_truncate(t->text, 0);
+	t->depth = 0;
+	t->run = -1;
+	t->run_len = 0;
+}
+
+static struct xnode *
+node_at(const struct xtree *t, int i)
+{
+	return &g_array_index(t->nodes, struct xnode, i);
+}
+
+/* A new node, not linked yet; returns its index. */
+static int
+tree_add(struct xtree *t, int type, const char *name)
+{
+	struct xnode n;
+
+	memset(&n, 0, sizeof(n));
+	n.type = type;
+	n.name = name;
+	n.first = n.last = n.sibling = n.attrs = -1;
+	n.text_off = t->text->len;
+	g_array_append_val(t->nodes, n);
+	return (int)t->nodes->len - 1;
+}
+
+/* Appends node I to the children of the innermost open element. */
+static void
+tree_link(struct xtree *t, int i)
+{
+	struct xnode *parent;
+
+	if (t->depth == 0)
+		return;
+	parent = node_at(t, t->open[t->depth - 1]);
+	if (parent->last >= 0)
+		node_at(t, parent->last)->sibling = i;
+	else
+		parent->first = i;
+	parent->last = i;
+}
+
+/* Ends the text run being added to: its octets get their NUL. */
+static void
+tree_end_run(struct xtree *t)
+{
+	if (t->run < 0)
+		return;
+	node_at(t, t->run)->text_len = t->run_len;
+	g_string_append_c(t->text, '\0');
+	t->run = -1;
+	t->run_len = 0;
+}
+
+/*
+ * An attribute value as libxml2's SAX2 start callback gives it: without
+ * entity substitution it keeps an ampersand as "&#38;" for its tree
+ * builder to decode (parser.c, xmlParseAttValueComplex()).
+ */
+static void
+tree_append_value(GString *out, const char *v, size_t len)
+{
+	const char *amp;
+
+	while (len > 0 && (amp = memchr(v, '&', len)) != NULL) {
+		size_t k = (size_t)(amp - v);
+
+		g_string_append_len(out, v, (gssize)k);
+		g_string_append_c(out, '&');
+		k += len - k >= 5 && memcmp(amp, "&#38;", 5) == 0 ? 5 : 1;
+		v += k;
+		len -= k;
+	}
+	g_string_append_len(out, v, (gssize)len);
+}
+
+/*
+ * Opens an element.  ATTRS is libxml2's: NB_ATTRS times local name,
+ * prefix, URI, value, end of value.
+ */
+static void
+tree_start(struct xtree *t, const char *name, bool types_ns, unsigned line,
+    const xmlChar **attrs, int nb_attrs)
+{
+	int i, a;
+
+	tree_end_run(t);
+	i = tree_add(t, XML_ELEMENT_NODE, name);
+	node_at(t, i)->types_ns = types_ns;
+	node_at(t, i)->line = line;
+	tree_link(t, i);
+	for (a = 0; a < nb_attrs; a++) {
+		const xmlChar **at = attrs + 5 * a;
+		int k;
+
+		if (at[2] != NULL)
+			continue;       /* only attributes without a namespace are asked for */
+		k = tree_add(t, XML_ATTRIBUTE_NODE, (const char *)at[0]);
+		tree_append_value(t->text, (const char *)at[3],
+		    (size_t)(at[4] - at[3]));
+		node_at(t, k)->text_len = t->text->len - node_at(t, k)->text_off;
+		g_string_append_c(t->text, '\0');
+		node_at(t, k)->sibling = node_at(t, i)->attrs;
+		node_at(t, i)->attrs = k;
+	}
+	t->open[t->depth++] = i;
+}
+
+static void
+tree_text(struct xtree *t, const char *s, size_t len)
+{
+	if (t->run < 0) {
+		t->run = tree_add(t, XML_TEXT_NODE, NULL);
+		tree_link(t, t->run);
+	}
+	g_string_append_len(t->text, s, (gssize)len);
+	t->run_len += len;
+}
+
+/* Closes the innermost open element; returns whether it was the root. */
+static bool
+tree_end(struct xtree *t)
+{
+	tree_end_run(t);
+	return t->depth > 0 && --t->depth == 0;
+}
+
+/* Turns the indices into pointers: the tree is read from here on. */
+static const struct xnode *
+tree_finish(struct xtree *t)
+{
+	guint i;
+
+	tree_end_run(t);
+	if (t->nodes->len == 0)
+		return NULL;
+	for (i = 0; i < t->nodes->len; i++) {
+		struct xnode *n = node_at(t, (int)i);
+
+		n->children = n->first >= 0 ? node_at(t, n->first) : NULL;
+		n->next = n->sibling >= 0 ? node_at(t, n->sibling) : NULL;
+		n->properties = n->attrs >= 0 ? node_at(t, n->attrs) : NULL;
+		if (n->type != XML_ELEMENT_NODE)
+			n->text = t->text->str + n->text_off;
+	}
+	return node_at(t, 0);
 }
 
 static bool
-is_t(const xmlNode *n, const char *local)
+is_t(const struct xnode *n, const char *local)
 {
 	/* The local name first: it tells most siblings apart at once. */
-	return n != NULL && n->type == XML_ELEMENT_NODE &&
-	    strcmp((const char *)n->name, local) == 0 &&
-	    ns_is(n, MM_EWS_NS_TYPES);
+	return n != NULL && n->type == XML_ELEMENT_NODE && n->types_ns &&
+	    n->name[0] == local[0] && strcmp(n->name, local) == 0;
 }
 
 /* The first child element in the types namespace named LOCAL, or NULL. */
-static const xmlNode *
-child(const xmlNode *n, const char *local)
+static const struct xnode *
+child(const struct xnode *n, const char *local)
 {
-	const xmlNode *c;
+	const struct xnode *c;
 
 	for (c = n != NULL ? n->children : NULL; c != NULL; c = c->next)
 		if (is_t(c, local))
@@ -667,41 +879,57 @@ child(const xmlNode *n, const char *local)
 	return NULL;
 }
 
-/* The text content of N, owned. */
-static char *
-text_of(const xmlNode *n, size_t *len)
+static void
+append_content(GString *out, const struct xnode *n)
 {
-	xmlChar *content = xmlNodeGetContent(n);
-	const char *s = content != NULL ? (const char *)content : "";
-	size_t n_len = strlen(s);
-	char *copy = g_strndup(s, n_len);
+	const struct xnode *c;
 
-	xmlFree(content);
+	for (c = n->children; c != NULL; c = c->next) {
+		if (c->type == XML_TEXT_NODE)
+			g_string_append_len(out, c->text, (gssize)c->text_len);
+		else
+			append_content(out, c);
+	}
+}
+
+/* The text content of N (of all its descendants, in order), owned. */
+static char *
+text_of(const struct xnode *n, size_t *len)
+{
+	const struct xnode *c = n != NULL ? n->children : NULL;
+	GString *all;
+
+	if (c != NULL && c->type == XML_TEXT_NODE && c->next == NULL) {
+		if (len != NULL)
+			*len = c->text_len;
+		return g_strndup(c->text, c->text_len);
+	}
+	all = g_string_new(NULL);
+	if (n != NULL)
+		append_content(all, n);
 	if (len != NULL)
-		*len = n_len;
-	return copy;
+		*len = all->len;
+	return g_string_free(all, FALSE);
 }
 
 static char *
-child_text(const xmlNode *n, const char *local)
+child_text(const struct xnode *n, const char *local)
 {
-	const xmlNode *c = child(n, local);
+	const struct xnode *c = child(n, local);
 
 	return c != NULL ? text_of(c, NULL) : NULL;
 }
 
 /* An attribute without namespace, owned, or NULL. */
 static char *
-attr_of(const xmlNode *n, const char *name)
+attr_of(const struct xnode *n, const char *name)
 {
-	xmlChar *v = n != NULL ? xmlGetNoNsProp(n, (const xmlChar *)name) : NULL;
-	char *s;
+	const struct xnode *a;
 
-	if (v == NULL)
-		return NULL;
-	s = g_strdup((const char *)v);
-	xmlFree(v);
-	return s;
+	for (a = n != NULL ? n->properties : NULL; a != NULL; a = a->next)
+		if (strcmp(a->name, name) == 0)
+			return g_strndup(a->text, a->text_len);
+	return NULL;
 }
 
 /* xs:boolean. */
@@ -716,7 +944,7 @@ is_true(const char *s)
 }
 
 static bool
-child_true(const xmlNode *n, const char *local)
+child_true(const struct xnode *n, const char *local)
 {
 	char *s = child_text(n, local);
 	bool v = is_true(s);
@@ -726,7 +954,7 @@ child_true(const xmlNode *n, const char *local)
 }
 
 static bool
-child_time(const xmlNode *n, const char *local, int64_t *out)
+child_time(const struct xnode *n, const char *local, int64_t *out)
 {
 	char *s = child_text(n, local);
 	bool ok = s != NULL && parse_datetime(s, out);
@@ -752,25 +980,57 @@ enum kind {
 	K_FAULT,                /* soap:Fault */
 };
 
+/* What the callbacks are copying into a tree (struct xtree). */
+enum capture {
+	CAP_NONE,
+	CAP_ITEM,               /* a top-level t:CalendarItem */
+	CAP_FAULT,              /* a soap:Fault */
+	CAP_RESPONSE_CODE,      /* the m:ResponseCode of a failed response */
+	CAP_MESSAGE_TEXT,       /* its m:MessageText */
+};
+
+/*
+ * What the callbacks found, in document order, for input_step() to take
+ * one at a time: an item's tree, or a warning they made (said when its
+ * turn comes, so that warnings keep the order of the items around them).
+ */
+struct found {
+	struct xtree *item;     /* owned, or NULL for a warning */
+	unsigned line;          /* of the item's start tag */
+	bool from_find_item;    /* in a FindItem response */
+	char *warning;          /* owned */
+	bool error_response;    /* the warning is of an error response or fault */
+};
+
 /* One input file being read. */
 struct input {
 	char *name;                     /* owned: for messages */
+	struct mm_read_ews *r;          /* the reader it belongs to */
 	struct filter filter;
-	xmlTextReaderPtr xr;
+	xmlParserCtxtPtr ctxt;          /* a push parser with the callbacks below */
+	char chunk[16384];              /* filtered octets for it */
+	bool ended;                     /* nothing more will be found */
+	bool failed;                    /* ... because the parse or the filter failed */
+	bool failure_said;              /* input_failed() ran */
 	bool saw_ews;                   /* an element of an EWS namespace */
+	int depth;                      /* elements open */
 	enum kind stack[MM_LIMIT_XML_DEPTH + 2];
 	enum kind response;             /* innermost open *ResponseMessage */
 	int response_depth;             /* its depth, or -1 */
 	bool response_bad;              /* ResponseClass is not Success */
 	char *response_class, *response_code, *message_text;
 	unsigned response_line;
-	bool have_node;                 /* xmlTextReaderNext already moved */
-	int next_ret;
+	enum capture capture;           /* what cap is being made of */
+	struct xtree *cap;              /* owned: the tree being made, or NULL */
+	unsigned cap_line;
+	bool cap_from_find_item;
+	GQueue found;                   /* struct found, owned */
+	GPtrArray *spare;               /* trees to use again */
 	char *xml_error;                /* owned: libxml2's first error */
 	unsigned xml_error_line;
 	long xml_error_offset;          /* where in the filtered stream, or -1 */
-	bool depth_exceeded;
-	bool stopped;                   /* an item was lost: nothing more to read */
+	bool depth_exceeded;            /* libxml2's own depth limit */
+	unsigned too_deep_line;         /* MM_LIMIT_XML_DEPTH passed there, or 0 */
 };
 
 struct mm_read_ews {
@@ -966,7 +1226,7 @@ struct mailbox {
 };
 
 static void
-mailbox_read(const xmlNode *mb, struct mailbox *out)
+mailbox_read(const struct xnode *mb, struct mailbox *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (mb == NULL)
@@ -1131,7 +1391,7 @@ month_index(const char *s)
 
 /* A positive integer child (Interval, DayOfMonth, ...), or 0. */
 static long
-child_number(const xmlNode *n, const char *local)
+child_number(const struct xnode *n, const char *local)
 {
 	char *s = child_text(n, local), *end = NULL;
 	long v = 0;
@@ -1152,10 +1412,10 @@ child_number(const xmlNode *n, const char *local)
  * Returns 0, or -1 with the problem recorded in B.
  */
 static int
-emit_rrule(struct build *b, const xmlNode *rec, const struct when *w,
+emit_rrule(struct build *b, const struct xnode *rec, const struct when *w,
     int64_t dtstart, bool *no_end)
 {
-	const xmlNode *pattern = NULL, *range = NULL, *c;
+	const struct xnode *pattern = NULL, *range = NULL, *c;
 	GString *rule = b->line;
 	const char *pname, *freq;
 	char *days = NULL, *index = NULL, *month = NULL, *s = NULL;
@@ -1165,7 +1425,7 @@ emit_rrule(struct build *b, const xmlNode *rec, const struct when *w,
 	for (c = rec->children; c != NULL; c = c->next) {
 		const char *name = (const char *)c->name;
 
-		if (c->type != XML_ELEMENT_NODE || !ns_is(c, MM_EWS_NS_TYPES))
+		if (c->type != XML_ELEMENT_NODE || !c->types_ns)
 			continue;
 		if (strcmp(name, "NoEndRecurrence") == 0 ||
 		    strcmp(name, "EndDateRecurrence") == 0 ||
@@ -1452,9 +1712,9 @@ item_type_of(const char *s)
 }
 
 static void
-read_extprop(struct mm_ews_item *ews, const xmlNode *n)
+read_extprop(struct mm_ews_item *ews, const struct xnode *n)
 {
-	const xmlNode *uri = child(n, "ExtendedFieldURI"), *values, *v;
+	const struct xnode *uri = child(n, "ExtendedFieldURI"), *values, *v;
 	struct mm_ews_extprop *p;
 	char *value;
 
@@ -1491,13 +1751,13 @@ read_extprop(struct mm_ews_item *ews, const xmlNode *n)
 }
 
 static void
-read_modified(struct mm_ews_item *ews, const xmlNode *list)
+read_modified(struct mm_ews_item *ews, const struct xnode *list)
 {
-	const xmlNode *o;
+	const struct xnode *o;
 
 	for (o = list != NULL ? list->children : NULL; o != NULL; o = o->next) {
 		struct mm_ews_occurrence *occ;
-		const xmlNode *id;
+		const struct xnode *id;
 
 		if (!is_t(o, "Occurrence") ||
 		    ews->modified_count >= MM_LIMIT_EVENTS_PER_SERIES)
@@ -1571,22 +1831,6 @@ ensure_vtimezone(struct mm_read_ews *r, const char *iana)
 	mm_diag_release(&d);
 }
 
-/* Parses the event's lines, bodies left out, into ev->ical. */
-static char *
-event_parse(struct mm_event *ev)
-{
-	icalproperty *err;
-
-	ev->ical = mm_event_parse(ev);
-	if (ev->ical == NULL)
-		return g_strdup("libical cannot parse the synthesized event");
-	err = icalcomponent_get_first_property(ev->ical,
-	    ICAL_XLICERROR_PROPERTY);
-	if (err != NULL)
-		return g_strdup_printf("libical: %s", icalproperty_get_xlicerror(err));
-	return NULL;
-}
-
 static char *
 made_up_uid(const char *item_id, const char *source, unsigned lineno,
     unsigned index)
@@ -1607,7 +1851,7 @@ made_up_uid(const char *item_id, const char *source, unsigned lineno,
 
 /* t:UID without surrounding space or what a content line cannot hold. */
 static char *
-item_uid(const xmlNode *item)
+item_uid(const struct xnode *item)
 {
 	char *uid = child_text(item, "UID");
 	GString *clean;
@@ -1622,7 +1866,7 @@ item_uid(const xmlNode *item)
 
 /* The meeting's zone, in the order of ews-xml.md section 1.6. */
 static void
-item_zone(const xmlNode *item, struct mm_ews_item *ews)
+item_zone(const struct xnode *item, struct mm_ews_item *ews)
 {
 	char *cands[4];
 	size_t i;
@@ -1663,7 +1907,7 @@ static const struct {
 };
 
 static void
-item_parties(struct build *b, const xmlNode *item, struct mm_meeting *m,
+item_parties(struct build *b, const struct xnode *item, struct mm_meeting *m,
     struct mm_ews_item *ews)
 {
 	struct mailbox mb;
@@ -1678,7 +1922,7 @@ item_parties(struct build *b, const xmlNode *item, struct mm_meeting *m,
 	mailbox_release(&mb);
 
 	for (g = 0; g < G_N_ELEMENTS(attendee_lists); g++) {
-		const xmlNode *list = child(item, attendee_lists[g].element), *a;
+		const struct xnode *list = child(item, attendee_lists[g].element), *a;
 
 		for (a = list != NULL ? list->children : NULL; a != NULL;
 		    a = a->next) {
@@ -1732,9 +1976,9 @@ item_parties(struct build *b, const xmlNode *item, struct mm_meeting *m,
  * one.
  */
 static void
-item_bodies(struct build *b, const xmlNode *item, struct mm_ews_event *eev)
+item_bodies(struct build *b, const struct xnode *item, struct mm_ews_event *eev)
 {
-	const xmlNode *c, *html = NULL, *text = NULL, *text_body;
+	const struct xnode *c, *html = NULL, *text = NULL, *text_body;
 	char *html_s = NULL, *text_s = NULL, *type;
 	size_t html_len = 0, text_len = 0;
 
@@ -1793,10 +2037,10 @@ out:
 
 /* EXDATE from t:DeletedOccurrences (the original starts, UTC). */
 static void
-item_exdates(struct build *b, const xmlNode *list, const struct when *w,
+item_exdates(struct build *b, const struct xnode *list, const struct when *w,
     struct mm_ews_item *ews)
 {
-	const xmlNode *o;
+	const struct xnode *o;
 	bool any = false;
 
 	for (o = list != NULL ? list->children : NULL; o != NULL; o = o->next) {
@@ -1824,10 +2068,10 @@ item_exdates(struct build *b, const xmlNode *list, const struct when *w,
 
 /* What only EWS knows about the item. */
 static void
-item_facts(const xmlNode *item, struct mm_ews_item *ews,
+item_facts(const struct xnode *item, struct mm_ews_item *ews,
     struct mm_ews_event *eev)
 {
-	const xmlNode *itemid = child(item, "ItemId"), *c;
+	const struct xnode *itemid = child(item, "ItemId"), *c;
 	char *s;
 	long state;
 
@@ -1869,7 +2113,7 @@ item_facts(const xmlNode *item, struct mm_ews_item *ews,
  * fails: what cannot be understood is the event's parse_error.
  */
 static struct mm_meeting *
-item_build(struct mm_read_ews *r, const xmlNode *item, const char *source,
+item_build(struct mm_read_ews *r, const struct xnode *item, const char *source,
     unsigned lineno)
 {
 	struct mm_meeting *m = mm_meeting_new();
@@ -1878,8 +2122,8 @@ item_build(struct mm_read_ews *r, const xmlNode *item, const char *source,
 	struct mm_event *ev = mm_event_new(lineno);
 	struct build b;
 	struct when w;
-	const xmlNode *recurrence, *c;
-	char *s, *subject, *location, *error;
+	const struct xnode *recurrence, *c;
+	char *s, *subject, *location;
 	int64_t start = 0, end = 0, t;
 	bool has_start, has_end, master, instance;
 
@@ -2001,10 +2245,7 @@ item_build(struct mm_read_ews *r, const xmlNode *item, const char *source,
 	item_bodies(&b, item, eev);
 	ews->body_truncated = eev->body_truncated;
 
-	error = event_parse(ev);
-	if (b.error == NULL && error != NULL)
-		build_error(&b, "%s", error);
-	g_free(error);
+	/* libical parses it when selection asks (mm_meeting_parse()). */
 	ev->parse_error = b.error;
 	m->has_master = !instance;
 	mm_meeting_add_event(m, ev);
@@ -2016,13 +2257,30 @@ item_build(struct mm_read_ews *r, const xmlNode *item, const char *source,
 /* Reading one input.                                                  */
 
 static void
+found_free(gpointer data)
+{
+	struct found *f = data;
+
+	tree_free(f->item);
+	g_free(f->warning);
+	g_free(f);
+}
+
+static void
 input_free(struct input *in)
 {
 	if (in == NULL)
 		return;
-	if (in->xr != NULL)
-		xmlFreeTextReader(in->xr);
+	if (in->ctxt != NULL) {
+		xmlFreeDoc(in->ctxt->myDoc);
+		in->ctxt->myDoc = NULL;
+		xmlFreeParserCtxt(in->ctxt);
+	}
 	filter_release(&in->filter);
+	g_queue_clear_full(&in->found, found_free);
+	if (in->spare != NULL)
+		g_ptr_array_free(in->spare, TRUE);
+	tree_free(in->cap);
 	g_free(in->name);
 	g_free(in->response_class);
 	g_free(in->response_code);
@@ -2031,25 +2289,41 @@ input_free(struct input *in)
 	g_free(in);
 }
 
+/* The line the parser is at: that of the start tag just read, in a callback. */
+static unsigned
+parser_line(const struct input *in)
+{
+	int line = in->ctxt->input != NULL ? in->ctxt->input->line : 0;
+
+	return line > 0 ? (unsigned)line : 0;
+}
+
+static void
+record_xml_error(struct input *in, const char *message, int line)
+{
+	char *msg;
+
+	if (in->xml_error != NULL)
+		return;
+	msg = g_strdup(message != NULL ? message : "unknown error");
+	g_strchomp(msg);
+	in->xml_error = msg;
+	in->xml_error_line = line > 0 ? (unsigned)line : 0;
+	in->xml_error_offset = xmlByteConsumed(in->ctxt);
+}
+
 static void
 on_xml_error(void *data, xmlErrorPtr err)
 {
-	struct input *in = data;
-	char *msg;
+	xmlParserCtxtPtr ctxt = data;
+	struct input *in = ctxt != NULL ? ctxt->_private : NULL;
 
-	if (err == NULL || err->level < XML_ERR_ERROR)
+	if (in == NULL || err == NULL || err->level < XML_ERR_ERROR)
 		return;
 	if (err->code == XML_ERR_INTERNAL_ERROR && err->message != NULL &&
 	    strstr(err->message, "Excessive depth") != NULL)
 		in->depth_exceeded = true;
-	if (in->xml_error != NULL)
-		return;
-	msg = g_strdup(err->message != NULL ? err->message : "unknown error");
-	g_strchomp(msg);
-	in->xml_error = msg;
-	in->xml_error_line = err->line > 0 ? (unsigned)err->line : 0;
-	in->xml_error_offset = err->ctxt != NULL ?
-	    xmlByteConsumed((xmlParserCtxtPtr)err->ctxt) : -1;
+	record_xml_error(in, err->message, err->line);
 }
 
 static void
@@ -2063,10 +2337,301 @@ xml_init(void)
 	}
 }
 
+static enum kind
+classify(const char *ns, const char *local)
+{
+	if (ns == NULL || local == NULL)
+		return K_OTHER;
+	if (strcmp(ns, MM_EWS_NS_MESSAGES) == 0) {
+		if (strcmp(local, "Items") == 0)
+			return K_ITEMS;
+		if (strcmp(local, "GetItemResponseMessage") == 0)
+			return K_RESPONSE_GET;
+		if (strcmp(local, "FindItemResponseMessage") == 0)
+			return K_RESPONSE_FIND;
+		if (g_str_has_suffix(local, "ResponseMessage"))
+			return K_RESPONSE_OTHER;
+		if (strcmp(local, "ResponseCode") == 0)
+			return K_RESPONSE_CODE;
+		if (strcmp(local, "MessageText") == 0)
+			return K_MESSAGE_TEXT;
+		return K_EWS;
+	}
+	if (strcmp(ns, MM_EWS_NS_TYPES) == 0) {
+		if (strcmp(local, "Items") == 0)
+			return K_ITEMS;
+		if (strcmp(local, "CalendarItem") == 0)
+			return K_CALENDAR_ITEM;
+		return K_EWS;
+	}
+	/*
+	 * SOAP 1.1 (http://schemas.xmlsoap.org/soap/envelope/, or https in
+	 * Microsoft's docs samples) or SOAP 1.2.
+	 */
+	if (strcmp(local, "Fault") == 0 && strstr(ns, "soap") != NULL)
+		return K_FAULT;
+	return K_OTHER;
+}
+
+/* Queues what input_step() takes next. */
+static void
+found_warning(struct input *in, bool error_response, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+
+static void
+found_warning(struct input *in, bool error_response, const char *fmt, ...)
+{
+	struct found *f = g_new0(struct found, 1);
+	va_list ap;
+
+	va_start(ap, fmt);
+	f->warning = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	f->error_response = error_response;
+	g_queue_push_tail(&in->found, f);
+}
+
+static void
+response_end(struct input *in)
+{
+	if (in->response_bad)
+		found_warning(in, strcmp(in->response_class, "Error") == 0,
+		    "EWS response %s %s%s%s (%s:%u)", in->response_class,
+		    in->response_code != NULL ? in->response_code : "(no code)",
+		    in->message_text != NULL ? ": " : "",
+		    in->message_text != NULL ? in->message_text : "",
+		    in->name, in->response_line);
+	in->response_depth = -1;
+	in->response_bad = false;
+	in->response = K_OTHER;
+}
+
+static void
+response_start(struct input *in, enum kind kind, int depth,
+    const xmlChar **attrs, int nb_attrs)
+{
+	GString *cls = NULL;
+	int a;
+
+	for (a = 0; a < nb_attrs && cls == NULL; a++) {
+		const xmlChar **at = attrs + 5 * a;
+
+		if (at[2] == NULL && strcmp((const char *)at[0],
+		    "ResponseClass") == 0) {
+			cls = g_string_new(NULL);
+			tree_append_value(cls, (const char *)at[3],
+			    (size_t)(at[4] - at[3]));
+		}
+	}
+	g_free(in->response_class);
+	g_free(in->response_code);
+	g_free(in->message_text);
+	in->response_code = NULL;
+	in->message_text = NULL;
+	in->response_class = cls != NULL ? g_string_free(cls, FALSE) :
+	    g_strdup("Success");
+	in->response = kind;
+	in->response_depth = depth;
+	in->response_bad = strcmp(in->response_class, "Success") != 0;
+	in->response_line = parser_line(in);
+}
+
+/* The text of the first descendant element named LOCAL, owned, or NULL. */
+static char *
+descendant_text(const struct xnode *n, const char *local)
+{
+	const struct xnode *c;
+	char *s;
+
+	for (c = n->children; c != NULL; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp(c->name, local) == 0)
+			return g_strstrip(text_of(c, NULL));
+		if ((s = descendant_text(c, local)) != NULL)
+			return s;
+	}
+	return NULL;
+}
+
+static void
+read_fault(struct input *in, const struct xnode *node)
+{
+	char *text = descendant_text(node, "faultstring");
+
+	if (text == NULL)
+		text = descendant_text(node, "Text");
+	found_warning(in, true, "SOAP fault: %s (%s:%u)",
+	    text != NULL ? text : "no text", in->name, node->line);
+	g_free(text);
+}
+
+static void
+capture_start(struct input *in, enum capture what)
+{
+	struct xtree *t = in->spare->len > 0 ?
+	    g_ptr_array_steal_index_fast(in->spare, in->spare->len - 1) :
+	    tree_new();
+
+	tree_reset(t);
+	in->cap = t;
+	in->capture = what;
+	in->cap_line = parser_line(in);
+	in->cap_from_find_item = in->response == K_RESPONSE_FIND;
+}
+
+/* The capture's root element ended. */
+static void
+capture_end(struct input *in)
+{
+	struct xtree *t = in->cap;
+	const struct xnode *root = in->capture != CAP_ITEM ? tree_finish(t) :
+	    NULL;
+	struct found *f;
+	char **slot;
+
+	in->cap = NULL;
+	switch (in->capture) {
+	case CAP_ITEM:
+		f = g_new0(struct found, 1);
+		f->item = t;
+		f->line = in->cap_line;
+		f->from_find_item = in->cap_from_find_item;
+		g_queue_push_tail(&in->found, f);
+		t = NULL;
+		break;
+	case CAP_FAULT:
+		read_fault(in, root);
+		break;
+	case CAP_RESPONSE_CODE:
+	case CAP_MESSAGE_TEXT:
+		slot = in->capture == CAP_RESPONSE_CODE ? &in->response_code :
+		    &in->message_text;
+		g_free(*slot);
+		*slot = g_strstrip(text_of(root, NULL));
+		break;
+	case CAP_NONE:
+		break;
+	}
+	in->capture = CAP_NONE;
+	if (t != NULL)
+		g_ptr_array_add(in->spare, t);
+}
+
+/* libxml2 SAX2: an element starts. */
+static void
+on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
+    const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
+    int nb_attrs, int nb_defaulted, const xmlChar **attrs)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct input *in = ctxt->_private;
+	int depth = in->depth++;
+	enum kind kind;
+
+	(void)prefix;
+	(void)nb_namespaces;
+	(void)namespaces;
+	(void)nb_defaulted;
+	if (depth > MM_LIMIT_XML_DEPTH) {
+		in->too_deep_line = parser_line(in);
+		xmlStopParser(ctxt);
+		return;
+	}
+	if (in->cap != NULL) {
+		tree_start(in->cap, (const char *)local, uri != NULL &&
+		    strcmp((const char *)uri, MM_EWS_NS_TYPES) == 0,
+		    parser_line(in), attrs, nb_attrs);
+		return;
+	}
+	kind = classify((const char *)uri, (const char *)local);
+	in->stack[depth] = kind;
+	if (kind != K_OTHER)
+		in->saw_ews = true;
+	switch (kind) {
+	case K_RESPONSE_GET:
+	case K_RESPONSE_FIND:
+	case K_RESPONSE_OTHER:
+		response_start(in, kind, depth, attrs, nb_attrs);
+		return;
+	case K_RESPONSE_CODE:
+	case K_MESSAGE_TEXT:
+		if (!in->response_bad || depth != in->response_depth + 1)
+			return;
+		capture_start(in, kind == K_RESPONSE_CODE ? CAP_RESPONSE_CODE :
+		    CAP_MESSAGE_TEXT);
+		break;
+	case K_FAULT:
+		capture_start(in, CAP_FAULT);
+		break;
+	case K_CALENDAR_ITEM:
+		/*
+		 * Only m:Items/t:CalendarItem and t:Items/t:CalendarItem of a
+		 * response: never the items nested in ConflictingMeetings or
+		 * AdjacentMeetings, never those of a request (CreateItem in a
+		 * trace file).
+		 */
+		if (depth == 0 || in->stack[depth - 1] != K_ITEMS ||
+		    in->response_depth < 0)
+			return;
+		capture_start(in, CAP_ITEM);
+		break;
+	default:
+		return;
+	}
+	tree_start(in->cap, (const char *)local, uri != NULL &&
+	    strcmp((const char *)uri, MM_EWS_NS_TYPES) == 0, in->cap_line,
+	    attrs, nb_attrs);
+}
+
+/* libxml2 SAX2: an element ends. */
+static void
+on_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
+    const xmlChar *uri)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct input *in = ctxt->_private;
+
+	(void)local;
+	(void)prefix;
+	(void)uri;
+	in->depth--;
+	if (in->cap != NULL) {
+		if (tree_end(in->cap))
+			capture_end(in);
+		return;
+	}
+	if (in->depth == in->response_depth)
+		response_end(in);
+}
+
+/*
+ * libxml2 SAX2: text, CDATA (XML_PARSE_NOCDATA) or blanks.  A text node
+ * longer than XML_MAX_TEXT_LENGTH (10,000,000 octets) stops the parse as
+ * libxml2's own tree builder would (SAX2.c, xmlSAX2Characters()).
+ */
+static void
+on_text(void *ctx, const xmlChar *s, int len)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct input *in = ctxt->_private;
+
+	if (in->cap == NULL || len <= 0)
+		return;
+	if (in->cap->run >= 0 &&
+	    in->cap->run_len + (size_t)len > XML_MAX_TEXT_LENGTH) {
+		record_xml_error(in, "xmlSAX2Characters: huge text node",
+		    (int)parser_line(in));
+		xmlStopParser(ctxt);
+		return;
+	}
+	tree_text(in->cap, (const char *)s, (size_t)len);
+}
+
 /*
  * Opens input INDEX (a path, or the memory buffer when paths[INDEX] is
- * NULL): decoder, filter, and a text reader that loads no DTD, resolves no
- * entity and uses no network.
+ * NULL): decoder, filter, and a push parser that loads no DTD, resolves no
+ * entity and uses no network, with the callbacks above.
  */
 static struct input *
 input_open(struct mm_read_ews *r, size_t index, struct mm_diag *diag)
@@ -2075,11 +2640,15 @@ input_open(struct mm_read_ews *r, size_t index, struct mm_diag *diag)
 	const char *path = r->paths[index];
 	const char *charset = NULL;
 	struct filter *f = &in->filter;
+	xmlSAXHandler sax;
 	int attempt;
 
 	in->name = g_strdup(r->names[index]);
+	in->r = r;
 	in->response_depth = -1;
 	in->xml_error_offset = -1;
+	in->spare = g_ptr_array_new_with_free_func((GDestroyNotify)tree_free);
+	g_queue_init(&in->found);
 	for (attempt = 0; attempt < 2; attempt++) {
 		f->dec = path != NULL ? mm_decode_open(path, charset, diag) :
 		    mm_decode_open_memory(r->mem, r->mem_len, in->name, charset,
@@ -2137,136 +2706,65 @@ input_open(struct mm_read_ews *r, size_t index, struct mm_diag *diag)
 		goto fail;
 	}
 	/*
+	 * SAX2 with our element and text callbacks: no tree is built but the
+	 * captures.  Errors come to on_xml_error() (serror), never to stderr.
+	 */
+	memset(&sax, 0, sizeof(sax));
+	xmlSAXVersion(&sax, 2);
+	sax.startElementNs = on_start;
+	sax.endElementNs = on_end;
+	sax.characters = on_text;
+	sax.ignorableWhitespace = on_text;
+	sax.cdataBlock = on_text;
+	sax.reference = NULL;
+	sax.comment = NULL;
+	sax.processingInstruction = NULL;
+	sax.serror = on_xml_error;
+	in->ctxt = xmlCreatePushParserCtxt(&sax, NULL, NULL, 0, in->name);
+	if (in->ctxt == NULL) {
+		mm_diag_set(diag, MM_DIAG_INTERNAL,
+		    "libxml2 cannot make a parser (%s)", in->name);
+		goto fail;
+	}
+	in->ctxt->_private = in;
+	/*
 	 * XML_PARSE_NONET: no network.  Neither XML_PARSE_NOENT (entity
 	 * substitution), XML_PARSE_DTDLOAD, XML_PARSE_DTDATTR nor
 	 * XML_PARSE_HUGE (which would lift libxml2's own size limits).
 	 */
-	in->xr = xmlReaderForIO(filter_read, NULL, f, in->name, "UTF-8",
-	    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES);
-	if (in->xr == NULL) {
-		mm_diag_set(diag, MM_DIAG_INTERNAL,
-		    "libxml2 cannot make a reader (%s)", in->name);
-		goto fail;
-	}
-	xmlTextReaderSetStructuredErrorHandler(in->xr, on_xml_error, in);
+	xmlCtxtUseOptions(in->ctxt, XML_PARSE_NONET | XML_PARSE_NOCDATA |
+	    XML_PARSE_BIG_LINES);
+	xmlSwitchEncoding(in->ctxt, XML_CHAR_ENCODING_UTF8);
 	return in;
 fail:
 	input_free(in);
 	return NULL;
 }
 
-static enum kind
-classify(xmlTextReaderPtr xr)
-{
-	const char *ns = (const char *)xmlTextReaderConstNamespaceUri(xr);
-	const char *local = (const char *)xmlTextReaderConstLocalName(xr);
-
-	if (ns == NULL || local == NULL)
-		return K_OTHER;
-	if (strcmp(ns, MM_EWS_NS_MESSAGES) == 0) {
-		if (strcmp(local, "Items") == 0)
-			return K_ITEMS;
-		if (strcmp(local, "GetItemResponseMessage") == 0)
-			return K_RESPONSE_GET;
-		if (strcmp(local, "FindItemResponseMessage") == 0)
-			return K_RESPONSE_FIND;
-		if (g_str_has_suffix(local, "ResponseMessage"))
-			return K_RESPONSE_OTHER;
-		if (strcmp(local, "ResponseCode") == 0)
-			return K_RESPONSE_CODE;
-		if (strcmp(local, "MessageText") == 0)
-			return K_MESSAGE_TEXT;
-		return K_EWS;
-	}
-	if (strcmp(ns, MM_EWS_NS_TYPES) == 0) {
-		if (strcmp(local, "Items") == 0)
-			return K_ITEMS;
-		if (strcmp(local, "CalendarItem") == 0)
-			return K_CALENDAR_ITEM;
-		return K_EWS;
-	}
-	/*
-	 * SOAP 1.1 (http://schemas.xmlsoap.org/soap/envelope/, or https in
-	 * Microsoft's docs samples) or SOAP 1.2.
-	 */
-	if (strcmp(local, "Fault") == 0 && strstr(ns, "soap") != NULL)
-		return K_FAULT;
-	return K_OTHER;
-}
-
-/* The current node's line: its own when libxml2 kept it, else the parser's. */
-static unsigned
-node_line(struct input *in)
-{
-	xmlNodePtr node = xmlTextReaderCurrentNode(in->xr);
-	long line = node != NULL ? xmlGetLineNo(node) : -1;
-
-	if (line <= 0 || line >= 65535)
-		line = xmlTextReaderGetParserLineNumber(in->xr);
-	return line > 0 ? (unsigned)line : 0;
-}
-
+/* Feeds the parser until something is found or the input ends. */
 static void
-response_end(struct mm_read_ews *r, struct input *in)
+input_pump(struct input *in)
 {
-	if (in->response_bad) {
-		warn(r, "EWS response %s %s%s%s (%s:%u)",
-		    in->response_class,
-		    in->response_code != NULL ? in->response_code : "(no code)",
-		    in->message_text != NULL ? ": " : "",
-		    in->message_text != NULL ? in->message_text : "",
-		    in->name, in->response_line);
-		if (!r->scanning && strcmp(in->response_class, "Error") == 0)
-			r->stats.error_responses++;
+	while (g_queue_is_empty(&in->found) && !in->ended) {
+		int got = filter_read(&in->filter, in->chunk, sizeof(in->chunk));
+		int rc;
+
+		if (got < 0) {
+			in->ended = in->failed = true;
+			break;
+		}
+		rc = xmlParseChunk(in->ctxt, in->chunk, got, got == 0);
+		if (rc != 0 || in->ctxt->wellFormed == 0 ||
+		    in->too_deep_line > 0 || in->xml_error != NULL)
+			in->ended = in->failed = true;
+		else if (got == 0)
+			in->ended = true;
 	}
-	in->response_depth = -1;
-	in->response_bad = false;
-	in->response = K_OTHER;
-}
-
-static void
-response_start(struct mm_read_ews *r, struct input *in, enum kind kind,
-    int depth)
-{
-	xmlChar *cls = xmlTextReaderGetAttribute(in->xr,
-	    (const xmlChar *)"ResponseClass");
-
-	g_free(in->response_class);
-	g_free(in->response_code);
-	g_free(in->message_text);
-	in->response_code = NULL;
-	in->message_text = NULL;
-	in->response_class = g_strdup(cls != NULL ? (const char *)cls : "Success");
-	xmlFree(cls);
-	in->response = kind;
-	in->response_depth = depth;
-	in->response_bad = strcmp(in->response_class, "Success") != 0;
-	in->response_line = node_line(in);
-	if (xmlTextReaderIsEmptyElement(in->xr) == 1)
-		response_end(r, in);
-}
-
-/* The text of the first descendant element named LOCAL, owned, or NULL. */
-static char *
-descendant_text(const xmlNode *n, const char *local)
-{
-	const xmlNode *c;
-	char *s;
-
-	for (c = n->children; c != NULL; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
-		if (strcmp((const char *)c->name, local) == 0)
-			return g_strstrip(text_of(c, NULL));
-		if ((s = descendant_text(c, local)) != NULL)
-			return s;
-	}
-	return NULL;
 }
 
 /*
- * libxml2 stopped (or the filter did).  Returns -1 with diag on a run
- * error, or 0 after recording a warning: the file is finished either way.
+ * The parse or the filter stopped.  Returns -1 with diag on a run error,
+ * or 0 after recording a warning: the file is finished either way.
  */
 static int
 input_failed(struct mm_read_ews *r, struct input *in, struct mm_diag *diag)
@@ -2276,10 +2774,12 @@ input_failed(struct mm_read_ews *r, struct input *in, struct mm_diag *diag)
 	if (in->filter.failed)
 		return mm_diag_set(diag, in->filter.diag.code, "%s",
 		    in->filter.diag.message);
-	if (in->depth_exceeded)
+	/* Our limit, or libxml2's own (the same depth) reached first. */
+	if (in->too_deep_line > 0 || in->depth_exceeded)
 		return mm_diag_set(diag, MM_DIAG_LIMIT,
 		    "XML elements nested deeper than MM_LIMIT_XML_DEPTH (%d) "
-		    "(%s:%u)", MM_LIMIT_XML_DEPTH, in->name, line);
+		    "(%s:%u)", MM_LIMIT_XML_DEPTH, in->name,
+		    in->too_deep_line > 0 ? in->too_deep_line : line);
 	if (!in->saw_ews)
 		return mm_diag_set(diag, MM_DIAG_DATA, "not EWS XML: %s (%s:%u)",
 		    in->xml_error != NULL ? in->xml_error : "libxml2 stopped",
@@ -2315,13 +2815,13 @@ input_finish(struct mm_read_ews *r, struct input *in, struct mm_diag *diag)
 }
 
 /*
- * The text of child LOCAL of an item libxml2 stopped inside, owned, or NULL
- * unless the child was read to its end (something follows it).
+ * The text of child LOCAL of an item the parse stopped inside, owned, or
+ * NULL unless the child was read to its end (something follows it).
  */
 static char *
-complete_child_text(const xmlNode *partial, const char *local)
+complete_child_text(const struct xnode *partial, const char *local)
 {
-	const xmlNode *c = child(partial, local);
+	const struct xnode *c = child(partial, local);
 
 	return c != NULL && c->next != NULL ? text_of(c, NULL) : NULL;
 }
@@ -2337,12 +2837,12 @@ complete_child_text(const xmlNode *partial, const char *local)
  * before the trouble.
  */
 static struct mm_meeting *
-item_lost(struct mm_read_ews *r, struct input *in, unsigned line)
+item_lost(struct mm_read_ews *r, struct input *in, const struct xnode *partial,
+    unsigned line)
 {
 	struct mm_meeting *m = mm_meeting_new();
 	struct mm_ews_item *ews = g_new0(struct mm_ews_item, 1);
 	struct mm_event *ev = mm_event_new(line);
-	const xmlNode *partial = xmlTextReaderCurrentNode(in->xr);
 	char *uid = partial != NULL ? complete_child_text(partial, "UID") : NULL;
 	bool cut = in->filter.closed && in->xml_error_offset >= 0 &&
 	    (unsigned long long)in->xml_error_offset >= in->filter.close_at;
@@ -2381,20 +2881,6 @@ item_lost(struct mm_read_ews *r, struct input *in, unsigned line)
 	return m;
 }
 
-static void
-read_fault(struct mm_read_ews *r, struct input *in, xmlNodePtr node)
-{
-	char *text = descendant_text(node, "faultstring");
-
-	if (text == NULL)
-		text = descendant_text(node, "Text");
-	warn(r, "SOAP fault: %s (%s:%u)", text != NULL ? text : "no text",
-	    in->name, node_line(in));
-	if (!r->scanning)
-		r->stats.error_responses++;
-	g_free(text);
-}
-
 /*
  * An ItemId as a set key (mm_hash_key()).  ItemIds are 150 octets or so;
  * keeping every one read made memory grow with the dump (a 1 GB dump read
@@ -2410,13 +2896,13 @@ id_key(const char *id)
 
 /* In the first pass: what later items are compared with. */
 static void
-scan_item(struct mm_read_ews *r, struct input *in, const xmlNode *item)
+scan_item(struct mm_read_ews *r, const struct xnode *item, bool from_find_item)
 {
 	char *id = attr_of(child(item, "ItemId"), "Id");
 	char *type = child_text(item, "CalendarItemType");
 	char *uid = item_uid(item);
 
-	if (id != NULL && *id != '\0' && in->response != K_RESPONSE_FIND)
+	if (id != NULL && *id != '\0' && !from_find_item)
 		g_hash_table_add(r->full_ids, id_key(id));
 	if (uid != NULL && type != NULL &&
 	    item_type_of(type) == MM_EWS_ITEM_RECURRING_MASTER) {
@@ -2438,120 +2924,49 @@ input_step(struct mm_read_ews *r, struct input *in, struct mm_meeting **out,
     struct mm_diag *diag)
 {
 	for (;;) {
-		int ret, type, depth;
-		enum kind kind;
-		xmlNodePtr node;
-		unsigned line;
+		struct found *f = g_queue_pop_head(&in->found);
+		int rc = 0;
 
-		if (in->stopped)
-			return 0;
-		if (in->have_node) {
-			ret = in->next_ret;
-			in->have_node = false;
-		} else
-			ret = xmlTextReaderRead(in->xr);
-		if (ret == 0)
-			return 0;
-		if (ret < 0)
-			return input_failed(r, in, diag);
-		type = xmlTextReaderNodeType(in->xr);
-		depth = xmlTextReaderDepth(in->xr);
-		if (depth < 0)
-			return input_failed(r, in, diag);
-		if (type == XML_READER_TYPE_END_ELEMENT) {
-			if (depth == in->response_depth)
-				response_end(r, in);
-			continue;
+		if (f == NULL) {
+			if (!in->ended) {
+				input_pump(in);
+				continue;
+			}
+			if (!in->failed || in->failure_said)
+				return 0;
+			in->failure_said = true;
+			if (input_failed(r, in, diag) < 0)
+				return -1;
+			if (in->cap == NULL || in->capture != CAP_ITEM ||
+			    out == NULL)
+				return 0;
+			r->stats.items++;
+			*out = item_lost(r, in, tree_finish(in->cap),
+			    in->cap_line);
+			r->items_in_input++;
+			return 1;
 		}
-		if (type != XML_READER_TYPE_ELEMENT)
-			continue;
-		if (depth > MM_LIMIT_XML_DEPTH)
-			return mm_diag_set(diag, MM_DIAG_LIMIT,
-			    "XML elements nested deeper than MM_LIMIT_XML_DEPTH "
-			    "(%d) (%s:%u)", MM_LIMIT_XML_DEPTH, in->name,
-			    node_line(in));
-		kind = classify(in->xr);
-		in->stack[depth] = kind;
-		if (kind != K_OTHER)
-			in->saw_ews = true;
-		switch (kind) {
-		case K_RESPONSE_GET:
-		case K_RESPONSE_FIND:
-		case K_RESPONSE_OTHER:
-			response_start(r, in, kind, depth);
-			break;
-		case K_RESPONSE_CODE:
-		case K_MESSAGE_TEXT:
-			if (in->response_bad && depth == in->response_depth + 1) {
-				xmlChar *text = xmlTextReaderReadString(in->xr);
-				char **slot = kind == K_RESPONSE_CODE ?
-				    &in->response_code : &in->message_text;
-
-				g_free(*slot);
-				*slot = g_strstrip(g_strdup(text != NULL ?
-				    (const char *)text : ""));
-				xmlFree(text);
-			}
-			break;
-		case K_FAULT:
-			node = xmlTextReaderExpand(in->xr);
-			if (node == NULL)
-				return input_failed(r, in, diag);
-			read_fault(r, in, node);
-			in->next_ret = xmlTextReaderNext(in->xr);
-			in->have_node = true;
-			break;
-		case K_CALENDAR_ITEM:
-			/*
-			 * Only m:Items/t:CalendarItem and t:Items/t:CalendarItem
-			 * of a response: never the items nested in
-			 * ConflictingMeetings or AdjacentMeetings, never those
-			 * of a request (CreateItem in a trace file).
-			 */
-			if (depth == 0 || in->stack[depth - 1] != K_ITEMS ||
-			    in->response_depth < 0)
-				break;
-			line = node_line(in);
-			node = xmlTextReaderExpand(in->xr);
-			if (node == NULL) {
-				if (input_failed(r, in, diag) < 0)
-					return -1;
-				in->stopped = true;
-				/*
-				 * libxml2 fails the expansion when the trouble
-				 * comes later in the same chunk of input
-				 * (fixtures/hostile/ews-truncated-root.xml):
-				 * an item something follows was read whole.
-				 */
-				node = xmlTextReaderCurrentNode(in->xr);
-				if (node == NULL || node->next == NULL) {
-					if (out == NULL)
-						return 0;
-					r->stats.items++;
-					*out = item_lost(r, in, line);
-					r->items_in_input++;
-					return 1;
-				}
-			}
-			if (out == NULL)
-				scan_item(r, in, node);
-			else {
-				r->stats.items++;
-				*out = item_build(r, node, in->name, line);
-				r->items_in_input++;
-				(*out)->ews->from_find_item =
-				    in->response == K_RESPONSE_FIND;
-			}
-			if (!in->stopped) {
-				in->next_ret = xmlTextReaderNext(in->xr);
-				in->have_node = true;
-			}
-			if (out != NULL)
-				return 1;
-			break;
-		default:
-			break;
+		if (f->item == NULL) {
+			warn(r, "%s", f->warning);
+			if (f->error_response && !r->scanning)
+				r->stats.error_responses++;
+		} else if (out == NULL) {
+			scan_item(r, tree_finish(f->item), f->from_find_item);
+		} else {
+			r->stats.items++;
+			*out = item_build(r, tree_finish(f->item), in->name,
+			    f->line);
+			r->items_in_input++;
+			(*out)->ews->from_find_item = f->from_find_item;
+			rc = 1;
 		}
+		if (f->item != NULL) {
+			g_ptr_array_add(in->spare, f->item);
+			f->item = NULL;
+		}
+		found_free(f);
+		if (rc == 1)
+			return 1;
 	}
 }
 

@@ -3,8 +3,9 @@
  * The EWS XML reader.  It streams a mailbox dump made of Exchange Web
  * Services responses (GetItem, FindItem; SOAP envelopes, bare payloads,
  * several roots per file, EWS Managed API <Trace> files, or a folder of such
- * files) with libxml2's xmlTextReader: one top-level t:CalendarItem expanded
- * at a time, so memory does not grow with the file.  Each item becomes a
+ * files) with libxml2's push parser: the top-level t:CalendarItems one
+ * chunk of input completes are copied and handed on one at a time, so
+ * memory does not grow with the file.  Each item becomes a
  * struct mm_meeting whose events carry synthesized iCalendar content lines
  * (UID, SUMMARY, DTSTART, RRULE, ATTENDEE, DESCRIPTION, X-ALT-DESC, ...), so
  * the rest of the program sees an EWS item as it sees an .ics VEVENT.  What

@@ -22,6 +22,7 @@
 
 #include <glib.h>
 
+#include "ascii.h"
 #include "contentline.h"
 #include "decode.h"
 #include "limits.h"
@@ -275,22 +276,6 @@ find_control(const char *s, size_t len)
 }
 
 /*
- * Whether S (LEN octets, LEN <= 8) is all printable ASCII (0x20-0x7E).  An
- * octet >= 0x80, < 0x20 (w - 0x20 borrows into its high bit) or 0x7F (w + 1
- * carries into it) sets its high bit; octets that pass carry into nothing.
- */
-static bool
-printable_word(const char *s)
-{
-	const uint64_t ones = UINT64_C(0x0101010101010101);
-	uint64_t w;
-
-	memcpy(&w, s, 8);
-	return ((w | (w - ones * 0x20) | (w + ones)) &
-	    UINT64_C(0x8080808080808080)) == 0;
-}
-
-/*
  * Whether S holds nothing check_line() would refuse: no NUL, no control but
  * HTAB, only valid UTF-8.  One pass, printable ASCII eight octets at a
  * time; most lines pass, and only the others get the closer looks that
@@ -305,7 +290,7 @@ line_clean(const char *s, size_t len)
 		unsigned char c = (unsigned char)s[i];
 		gunichar u;
 
-		if (i + 8 <= len && printable_word(s + i)) {
+		if (i + 8 <= len && mm_ascii_printable(mm_ascii_word(s + i))) {
 			i += 8;
 		} else if (c >= 0x20 && c < 0x7f) {
 			i++;

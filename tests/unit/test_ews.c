@@ -114,6 +114,7 @@ read_all(const char *data, size_t len, const char *name, struct outcome *o)
 		goto out;
 	}
 	while ((rc = mm_read_ews_next(r, &m, &diag)) == 1) {
+		mm_meeting_parse(m);
 		render_meeting(meetings, m);
 		mm_meeting_free(m);
 	}
@@ -233,13 +234,19 @@ static const struct shape_case shapes[] = {
 	  "", NULL, "not EWS XML: no element of the EWS namespaces in t.xml" },
 	{ "broken XML before any EWS element", "<a><b></a>", "", NULL,
 	  "not EWS XML: Opening and ending tag mismatch" },
-	{ "not well-formed after an item: the items before stay",
+	{ "not well-formed after an item: the items before stay, the broken one is lost",
 	  GETITEM(ITEM("a1", "Before")) GETITEM(ITEM("a2", "After</t:Subjekt>")),
-	  "Before|1|master|1|0|live\n",
+	  "Before|1|master|1|0|live\n"
+	  "(none)|1|instances|-1|0|live|error:CalendarItem started at line 1 "
+	  "cannot be read: Opening and ending tag mismatch: Subject line 1 and "
+	  "Subjekt; it and the items after it are not read (t.xml:1)\n",
 	  "EWS XML not well-formed: Opening and ending tag mismatch", NULL },
 	{ "an undeclared entity is not expanded",
 	  GETITEM(ITEM("a1", "Ok")) GETITEM(ITEM("a2", "&nbsp;")),
-	  "Ok|1|master|1|0|live\n", "Entity 'nbsp' not defined", NULL },
+	  "Ok|1|master|1|0|live\n"
+	  "(none)|1|instances|-1|0|live|error:CalendarItem started at line 1 "
+	  "cannot be read: Entity 'nbsp' not defined; it and the items after "
+	  "it are not read (t.xml:1)\n", "Entity 'nbsp' not defined", NULL },
 	{ "an internal DTD subset is refused",
 	  "<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY a \"b\">]>\n" GETITEM(ITEM("a1", "&a;")),
 	  "", NULL, "document type declaration refused: EWS XML has no DTD and "
@@ -262,7 +269,10 @@ static const struct shape_case shapes[] = {
 	  NULL },
 	{ "a malformed character reference is libxml2's to report",
 	  GETITEM(ITEM("a1", "Ok")) GETITEM(ITEM("a2", "&#xZZ;")),
-	  "Ok|1|master|1|0|live\n", "EWS XML not well-formed", NULL },
+	  "Ok|1|master|1|0|live\n"
+	  "(none)|1|instances|-1|0|live|error:CalendarItem started at line 1 "
+	  "cannot be read: CharRef: invalid hexadecimal value; it and the items "
+	  "after it are not read (t.xml:1)\n", "EWS XML not well-formed", NULL },
 	{ "a master after its exception goes first",
 	  GETITEM("<t:CalendarItem><t:ItemId Id=\"x1\"/><t:Subject>Exception</t:Subject>"
 	  "<t:UID>S</t:UID><t:RecurrenceId>2026-12-08T09:00:00Z</t:RecurrenceId>"
@@ -754,8 +764,11 @@ read_meetings(const char *file, struct mm_read_ews **reader)
 
 	mm_diag_init(&diag);
 	*reader = mm_read_ews_open(path, file, &diag);
-	while (*reader != NULL && mm_read_ews_next(*reader, &m, &diag) == 1)
+	while (*reader != NULL && mm_read_ews_next(*reader, &m, &diag) == 1) {
+		/* As selection does before it looks at the times. */
+		mm_meeting_parse(m);
 		g_ptr_array_add(list, m);
+	}
 	mm_diag_release(&diag);
 	g_free(path);
 	return list;
@@ -1109,6 +1122,8 @@ first_event(const char *input, struct outcome *o, struct mm_meeting **m,
 	*r = mm_read_ews_open_memory(input, strlen(input), "t.xml", &diag);
 	if (*r != NULL && mm_read_ews_next(*r, m, &diag) != 1)
 		*m = NULL;
+	if (*m != NULL)
+		mm_meeting_parse(*m);
 	mm_diag_release(&diag);
 	return *m != NULL ? (*m)->events[0] : NULL;
 }
