@@ -35,6 +35,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <glib.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
@@ -222,6 +226,47 @@ needs_look(const char *s, size_t avail)
 }
 
 /*
+ * How many of the LEN octets at S are, by blocks, most of a dump: text
+ * with nothing to look at.  Printable ASCII without a '#', '!' or '?'
+ * starts no "&#", "<!" or "<?" in the block, unless its last octet starts
+ * one.  Sixteen octets at a time with SSE2 (every x86-64), then eight.
+ */
+static size_t
+plain_run(const char *s, size_t len)
+{
+	size_t n = 0;
+
+#ifdef __SSE2__
+	const __m128i space = _mm_set1_epi8(0x20), hash = _mm_set1_epi8('#');
+	const __m128i bang = _mm_set1_epi8('!'), question = _mm_set1_epi8('?');
+
+	while (n + 16 <= len) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + n));
+		/* Signed: an octet >= 0x80 is below 0x20 too. */
+		__m128i look = _mm_or_si128(_mm_cmplt_epi8(v, space),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, hash),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, bang),
+		    _mm_cmpeq_epi8(v, question))));
+
+		if (_mm_movemask_epi8(look) != 0 || s[n + 15] == '&' ||
+		    s[n + 15] == '<')
+			break;
+		n += 16;
+	}
+#endif
+	while (n + 8 <= len) {
+		uint64_t w = mm_ascii_word(s + n);
+
+		if (!mm_ascii_printable(w) || mm_ascii_has(w, '#') ||
+		    mm_ascii_has(w, '!') || mm_ascii_has(w, '?') ||
+		    s[n + 7] == '&' || s[n + 7] == '<')
+			break;
+		n += 8;
+	}
+	return n;
+}
+
+/*
  * Passes on one token from the text state.  Returns the count of octets
  * written to OUT (which has room for ROOM >= LOOKAHEAD), or -1 when the
  * input must be refused.
@@ -284,23 +329,12 @@ filter_text(struct filter *f, char *out, size_t room)
 	 */
 	limit = avail < room ? avail : room;
 	for (n = 0; n < limit;) {
-		unsigned char d = (unsigned char)s[n];
+		unsigned char d;
 
-		/*
-		 * Most of a dump: nothing to look at, eight octets at once.
-		 * Without a '#', '!' or '?' no "&#", "<!" or "<?" starts in
-		 * the word, unless its last octet starts one.
-		 */
-		if (n + 8 <= limit) {
-			uint64_t w = mm_ascii_word(s + n);
-
-			if (mm_ascii_printable(w) && !mm_ascii_has(w, '#') &&
-			    !mm_ascii_has(w, '!') && !mm_ascii_has(w, '?') &&
-			    s[n + 7] != '&' && s[n + 7] != '<') {
-				n += 8;
-				continue;
-			}
-		}
+		n += plain_run(s + n, limit - n);
+		if (n == limit)
+			break;
+		d = (unsigned char)s[n];
 		if (d >= 0x20 && d < 0x80 && d != '&' && d != '<') {
 			n++;
 			continue;
@@ -585,6 +619,43 @@ parse_date(const char *s, int *y, int *m, int *d)
 	return parse_offset(p, &offset);
 }
 
+/*
+ * Appends YYYYMMDD, then THHMMSS unless TIME is false, as printf's
+ * "%04d%02d%02dT%02d%02d%02d" would, without printf where every field is
+ * in its range.
+ */
+static void
+append_stamp(GString *out, int y, int m, int d, bool time, int hh, int mm,
+    int ss)
+{
+	char s[16];
+	int v[6] = { y, m, d, hh, mm, ss }, i, k = 0;
+
+	for (i = 1; i < 6; i++)
+		if (v[i] < 0 || v[i] > 99)
+			break;
+	if (y < 0 || y > 9999 || i < 6) {
+		g_string_append_printf(out, "%04d%02d%02d", y, m, d);
+		if (time)
+			g_string_append_printf(out, "T%02d%02d%02d", hh, mm, ss);
+		return;
+	}
+	s[k++] = (char)('0' + y / 1000);
+	s[k++] = (char)('0' + y / 100 % 10);
+	s[k++] = (char)('0' + y / 10 % 10);
+	s[k++] = (char)('0' + y % 10);
+	for (i = 1; i < 6; i++) {
+		if (i == 3) {
+			if (!time)
+				break;
+			s[k++] = 'T';
+		}
+		s[k++] = (char)('0' + v[i] / 10);
+		s[k++] = (char)('0' + v[i] % 10);
+	}
+	g_string_append_len(out, s, k);
+}
+
 static void
 append_utc(GString *out, int64_t t)
 {
@@ -593,17 +664,16 @@ append_utc(GString *out, int64_t t)
 	int y, m, d;
 
 	civil_from_days(days, &y, &m, &d);
-	g_string_append_printf(out, "%04d%02d%02dT%02d%02d%02dZ", y, m, d,
-	    (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+	append_stamp(out, y, m, d, true, (int)(secs / 3600),
+	    (int)(secs / 60 % 60), (int)(secs % 60));
+	g_string_append_c(out, 'Z');
 }
 
 static void
 append_local(GString *out, struct icaltimetype t, bool date_only)
 {
-	g_string_append_printf(out, "%04d%02d%02d", t.year, t.month, t.day);
-	if (!date_only)
-		g_string_append_printf(out, "T%02d%02d%02d", t.hour, t.minute,
-		    t.second);
+	append_stamp(out, t.year, t.month, t.day, !date_only, t.hour, t.minute,
+	    t.second);
 }
 
 /* ------------------------------------------------------------------ */
@@ -826,7 +896,13 @@ tree_text(struct xtree *t, const char *s, size_t len)
 		t->run = tree_add(t, XML_TEXT_NODE, NULL);
 		tree_link(t, t->run);
 	}
-	g_string_append_len(t->text, s, (gssize)len);
+	/* Most calls are a few octets (an entity's): no call when they fit. */
+	if (t->text->len + len < t->text->allocated_len) {
+		memcpy(t->text->str + t->text->len, s, len);
+		t->text->len += len;
+		t->text->str[t->text->len] = '\0';
+	} else
+		g_string_append_len(t->text, s, (gssize)len);
 	t->run_len += len;
 }
 
@@ -1168,7 +1244,9 @@ append_param(GString *out, const char *param, const char *value)
 {
 	const char *p;
 
-	g_string_append_printf(out, ";%s=\"", param);
+	g_string_append_c(out, ';');
+	g_string_append(out, param);
+	g_string_append(out, "=\"");
 	for (p = value; *p != '\0'; p++) {
 		if (*p == '"')
 			g_string_append(out, "^'");
@@ -1180,6 +1258,18 @@ append_param(GString *out, const char *param, const char *value)
 			g_string_append_c(out, *p);
 	}
 	g_string_append_c(out, '"');
+}
+
+/* ";PARAM=VALUE" for a VALUE of our own making (no quoting needed), or nothing. */
+static void
+append_plain_param(GString *out, const char *param, const char *value)
+{
+	if (value == NULL)
+		return;
+	g_string_append_c(out, ';');
+	g_string_append(out, param);
+	g_string_append_c(out, '=');
+	g_string_append(out, value);
 }
 
 static struct icaltimetype
@@ -1291,12 +1381,9 @@ emit_party(struct build *b, const char *prop, const struct mailbox *mb,
 	if (mb->address == NULL)
 		return;
 	g_string_append(b->line, prop);
-	if (cutype != NULL)
-		g_string_append_printf(b->line, ";CUTYPE=%s", cutype);
-	if (role != NULL)
-		g_string_append_printf(b->line, ";ROLE=%s", role);
-	if (partstat != NULL)
-		g_string_append_printf(b->line, ";PARTSTAT=%s", partstat);
+	append_plain_param(b->line, "CUTYPE", cutype);
+	append_plain_param(b->line, "ROLE", role);
+	append_plain_param(b->line, "PARTSTAT", partstat);
 	if (rsvp)
 		g_string_append(b->line, ";RSVP=TRUE");
 	if (mb->name != NULL)
