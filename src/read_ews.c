@@ -988,6 +988,24 @@ text_of(const struct xnode *n, size_t *len)
 	return g_string_free(all, FALSE);
 }
 
+/*
+ * The text content of N without a copy when it is one run of text (a body
+ * is): *OWNED is NULL then.  Otherwise it is made, and *OWNED holds it.
+ */
+static const char *
+text_view(const struct xnode *n, size_t *len, char **owned)
+{
+	const struct xnode *c = n != NULL ? n->children : NULL;
+
+	if (c != NULL && c->type == XML_TEXT_NODE && c->next == NULL) {
+		*owned = NULL;
+		*len = c->text_len;
+		return c->text;
+	}
+	*owned = text_of(n, len);
+	return *owned;
+}
+
 static char *
 child_text(const struct xnode *n, const char *local)
 {
@@ -2004,8 +2022,8 @@ item_parties(struct build *b, const struct xnode *item, struct mm_meeting *m,
 
 	mailbox_read(child(child(item, "Organizer"), "Mailbox"), &mb);
 	emit_party(b, "ORGANIZER", &mb, NULL, NULL, NULL, false);
-	m->organizer.address = g_strdup(mb.address);
-	m->organizer.name = g_strdup(mb.name);
+	m->organizer.address = g_steal_pointer(&mb.address);
+	m->organizer.name = g_steal_pointer(&mb.name);
 	mailbox_release(&mb);
 
 	for (g = 0; g < G_N_ELEMENTS(attendee_lists); g++) {
@@ -2040,8 +2058,8 @@ item_parties(struct build *b, const struct xnode *item, struct mm_meeting *m,
 			emit_party(b, "ATTENDEE", &mb, cutype,
 			    attendee_lists[g].ical_role, partstat, rsvp);
 			memset(&party, 0, sizeof(party));
-			party.address = g_strdup(mb.address);
-			party.name = g_strdup(mb.name);
+			party.address = g_steal_pointer(&mb.address);
+			party.name = g_steal_pointer(&mb.name);
 			party.role = attendee_lists[g].role;
 			party.is_group = mailbox_is_group(&mb);
 			party.rsvp = rsvp;
@@ -2066,7 +2084,8 @@ static void
 item_bodies(struct build *b, const struct xnode *item, struct mm_ews_event *eev)
 {
 	const struct xnode *c, *html = NULL, *text = NULL, *text_body;
-	char *html_s = NULL, *text_s = NULL, *type;
+	const char *html_s = NULL, *text_s = NULL;
+	char *html_own = NULL, *text_own = NULL, *type;
 	size_t html_len = 0, text_len = 0;
 
 	for (c = item->children; c != NULL; c = c->next) {
@@ -2082,9 +2101,10 @@ item_bodies(struct build *b, const struct xnode *item, struct mm_ews_event *eev)
 	}
 	text_body = text == NULL ? child(item, "TextBody") : NULL;
 	if (html != NULL)
-		html_s = text_of(html, &html_len);
+		html_s = text_view(html, &html_len, &html_own);
 	if (text != NULL || text_body != NULL)
-		text_s = text_of(text != NULL ? text : text_body, &text_len);
+		text_s = text_view(text != NULL ? text : text_body, &text_len,
+		    &text_own);
 	if (html_len > MM_LIMIT_BODY_SIZE || text_len > MM_LIMIT_BODY_SIZE) {
 		build_error(b, "body larger than MM_LIMIT_BODY_SIZE (%zu octets)",
 		    MM_LIMIT_BODY_SIZE);
@@ -2097,19 +2117,15 @@ item_bodies(struct build *b, const struct xnode *item, struct mm_ews_event *eev)
 	c = html != NULL ? html : text;
 	if (c != NULL) {
 		char *truncated = attr_of(c, "IsTruncated");
+		char **own = c == html ? &html_own : &text_own;
 
 		eev->body_type = c == html ? MM_EWS_BODY_HTML : MM_EWS_BODY_TEXT;
 		eev->body_truncated = is_true(truncated);
 		g_free(truncated);
-		if (c == html) {
-			eev->body = html_s;
-			eev->body_len = html_len;
-			html_s = NULL;
-		} else {
-			eev->body = text_s;
-			eev->body_len = text_len;
-			text_s = NULL;
-		}
+		eev->body_len = c == html ? html_len : text_len;
+		eev->body = *own != NULL ? *own :
+		    g_strndup(c == html ? html_s : text_s, eev->body_len);
+		*own = NULL;
 	}
 	if (text != NULL && html != NULL) {
 		char *truncated = attr_of(text, "IsTruncated");
@@ -2118,8 +2134,8 @@ item_bodies(struct build *b, const struct xnode *item, struct mm_ews_event *eev)
 		g_free(truncated);
 	}
 out:
-	g_free(html_s);
-	g_free(text_s);
+	g_free(html_own);
+	g_free(text_own);
 }
 
 /* EXDATE from t:DeletedOccurrences (the original starts, UTC). */
