@@ -32,6 +32,11 @@
 /* PCRE2 match and depth limits for one block search. */
 #define MM_LIMIT_PCRE2_MATCH        10000000u
 #define MM_LIMIT_PCRE2_DEPTH        10000u
+/*
+ * Octets of update files waiting for the writer thread (output.h); more
+ * and the migration waits for it.  A bound on memory, never an error.
+ */
+#define MM_LIMIT_WRITE_BACKLOG      ((size_t)4 << 20)
 /* Rows of a CSV file (directory, links, users) and fields of one row. */
 #define MM_LIMIT_CSV_ROWS           2000000
 #define MM_LIMIT_CSV_FIELDS         256

@@ -54,6 +54,7 @@ struct run {
 	struct mm_templates *templates; /* --templates, or NULL */
 	struct mm_report *report;
 	char *updates_dir;
+	struct mm_writer *writer;       /* writes the hidden update files */
 	GArray *pending;        /* of struct pending_update */
 	GHashTable *ids;        /* ids used so far, to disambiguate */
 	GStringChunk *id_names; /* their text, one allocation for many */
@@ -162,6 +163,24 @@ meeting_id(struct run *run, const struct mm_meeting *m)
 	return kept;
 }
 
+/*
+ * Gives *DATA (taken: *DATA is NULL after) to the writer as the hidden file
+ * of update ID with extension EXT, and notes in *QUEUED that it may exist.
+ */
+static int
+queue_file(struct run *run, const char *id, const char *ext, GString **data,
+    bool *queued, struct mm_diag *diag)
+{
+	char *path = hidden_path(run, id, ext);
+	int rc;
+
+	*queued = true;
+	rc = mm_writer_write(run->writer, path, *data, diag);
+	*data = NULL;
+	g_free(path);
+	return rc;
+}
+
 /* Writes the update files of one migrated meeting under hidden names. */
 static int
 write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
@@ -170,8 +189,7 @@ write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
 	const struct mm_migrate_request *req = run->req;
 	struct pending_update up = { 0 };
 	GString *ics = g_string_new(NULL);
-	GString *eml = NULL;
-	char *path = NULL;
+	GString *eml = NULL, *xml = NULL;
 	int rc = -1;
 
 	up.first_start = v->has_start ? v->first_start : INT64_MAX;
@@ -179,14 +197,7 @@ write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
 	up.report_index = report_index;
 	mm_write_itip_request(ics, m, v->event_selected);
 
-	if (req->formats & MM_FORMAT_ICS) {
-		path = hidden_path(run, up.id, "ics");
-		if (mm_output_write_unsynced(path, ics->str, ics->len, diag) < 0)
-			goto out;
-		g_free(path);
-		path = NULL;
-		up.has_ics = true;
-	}
+	/* Every file is made before any goes to the writer, which takes it. */
 	if (req->formats & MM_FORMAT_EML) {
 		struct mm_mime_options mopt = { .now = req->now, .sender = req->sender };
 		int r;
@@ -195,17 +206,12 @@ write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
 		r = mm_write_mime(eml, m, v, ics->str, ics->len, &mopt, diag);
 		if (r < 0)
 			goto out;
-		if (r == 0) {
-			path = hidden_path(run, up.id, "eml");
-			if (mm_output_write_unsynced(path, eml->str, eml->len, diag) < 0)
-				goto out;
-			up.has_eml = true;
-			run->stats->invites++;
+		if (r > 0) {
+			g_string_free(eml, TRUE);
+			eml = NULL;
 		}
 	}
-
 	if ((req->formats & MM_FORMAT_EWS) && m->ews != NULL) {
-		GString *xml = g_string_new(NULL);
 		char *thread = mm_block_teams_thread_id(v->target.join_url);
 		struct mm_ews_update update = {
 			.target = v->target.type,
@@ -214,18 +220,17 @@ write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
 			.teams_thread_id = thread,
 			.toll_number = v->target.toll_number,
 		};
-		int r = mm_write_ews_update(xml, m, v->event_selected, &update, diag);
+		int r;
 
+		xml = g_string_new(NULL);
+		r = mm_write_ews_update(xml, m, v->event_selected, &update, diag);
 		g_free(thread);
-		if (r == 0) {
-			g_free(path);
-			path = hidden_path(run, up.id, "ews.xml");
-			r = mm_output_write_unsynced(path, xml->str, xml->len, diag);
-			up.has_ews = r == 0;
-		}
-		g_string_free(xml, TRUE);
 		if (r < 0)
 			goto out;
+		if (r > 0) {
+			g_string_free(xml, TRUE);
+			xml = NULL;
+		}
 	}
 
 	/* The organizer's own copy, for calendar.ics. */
@@ -244,32 +249,48 @@ write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
 		}
 		g_string_free(events, TRUE);
 	}
+
+	if ((req->formats & MM_FORMAT_ICS) &&
+	    queue_file(run, up.id, "ics", &ics, &up.has_ics, diag) < 0)
+		goto out;
+	if (eml != NULL) {
+		if (queue_file(run, up.id, "eml", &eml, &up.has_eml, diag) < 0)
+			goto out;
+		run->stats->invites++;
+	}
+	if (xml != NULL &&
+	    queue_file(run, up.id, "ews.xml", &xml, &up.has_ews, diag) < 0)
+		goto out;
 	run->updated_events++;
 	g_array_append_val(run->pending, up);
 	rc = 0;
 out:
 	if (rc < 0) {
 		/*
-		 * The files of this meeting written so far are not in
-		 * run->pending yet: take them back here, or a run error
-		 * (a full disk at its .eml, tests/faults.sh) leaves its
-		 * .ics.part behind.
+		 * The files of this meeting given to the writer are not in
+		 * run->pending yet: once it is done, take them back here, or
+		 * a run error (a full disk at its .eml, tests/faults.sh)
+		 * leaves its .ics.part behind.
 		 */
 		static const char *const exts[] = { "ics", "eml", "ews.xml" };
 		const bool written[] = { up.has_ics, up.has_eml, up.has_ews };
 
+		(void)mm_writer_finish(run->writer, NULL);
 		for (size_t k = 0; k < G_N_ELEMENTS(exts); k++) {
 			if (written[k]) {
-				g_free(path);
-				path = hidden_path(run, up.id, exts[k]);
+				char *path = hidden_path(run, up.id, exts[k]);
+
 				unlink(path);
+				g_free(path);
 			}
 		}
 	}
-	g_free(path);
-	g_string_free(ics, TRUE);
+	if (ics != NULL)
+		g_string_free(ics, TRUE);
 	if (eml != NULL)
 		g_string_free(eml, TRUE);
+	if (xml != NULL)
+		g_string_free(xml, TRUE);
 	return rc;
 }
 
@@ -427,6 +448,8 @@ remove_pending(struct run *run)
 static int
 publish_updates(struct run *run, struct mm_diag *diag)
 {
+	if (mm_writer_finish(run->writer, diag) < 0)
+		return -1;
 	g_array_sort(run->pending, compare_pending);
 	/* The hidden files' data on disk before any final name points at it. */
 	if (run->pending->len > 0 && mm_output_sync(run->updates_dir, diag) < 0)
@@ -660,6 +683,7 @@ setup(struct run *run, struct mm_diag *diag)
 	run->updates_dir = g_build_filename(run->stats->user_dir, "updates", NULL);
 	if (mm_output_mkdirs(run->updates_dir, diag) < 0)
 		return -1;
+	run->writer = mm_writer_new();
 	remove_stale(run->stats->user_dir);
 	remove_stale(run->updates_dir);
 	run->report = mm_report_new(run->stats->user_dir, diag);
@@ -721,6 +745,8 @@ mm_migrate_user(const struct mm_migrate_request *req,
 		goto out;
 	rc = 0;
 out:
+	/* Nothing is being written once the writer is gone. */
+	mm_writer_free(run.writer);
 	if (rc < 0 && run.updates_dir != NULL)
 		remove_pending(&run);
 	g_array_free(run.pending, TRUE);

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "limits.h"
 #include "output.h"
 
 /* Writes are gathered so that a file of many small lines costs few syscalls. */
@@ -395,4 +397,153 @@ mm_output_rename_unsynced(const char *from, const char *to,
 		return mm_diag_set(diag, MM_DIAG_IOERR, "cannot rename %s to %s: %s",
 		    from, to, g_strerror(errno));
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The writer thread.                                                  */
+
+struct write_task {
+	char *path;
+	GString *data;
+};
+
+struct mm_writer {
+	GThread *thread;
+	GMutex lock;
+	GCond changed;          /* a task queued or done, or the end asked for */
+	GQueue tasks;           /* struct write_task, oldest first */
+	size_t backlog;         /* octets queued or being written */
+	bool busy;              /* the thread is writing a task */
+	bool closing;
+	bool failed;
+	struct mm_diag error;   /* the first failure */
+};
+
+static void
+write_task_free(struct write_task *task)
+{
+	g_free(task->path);
+	g_string_free(task->data, TRUE);
+	g_free(task);
+}
+
+static gpointer
+writer_main(gpointer data)
+{
+	struct mm_writer *w = data;
+
+	g_mutex_lock(&w->lock);
+	for (;;) {
+		struct write_task *task;
+		struct mm_diag d;
+		size_t len;
+		int rc = 0;
+
+		while (g_queue_is_empty(&w->tasks) && !w->closing)
+			g_cond_wait(&w->changed, &w->lock);
+		task = g_queue_pop_head(&w->tasks);
+		if (task == NULL)
+			break;
+		len = task->data->len;
+		w->busy = true;
+		mm_diag_init(&d);
+		if (!w->failed) {
+			g_mutex_unlock(&w->lock);
+			rc = mm_output_write_unsynced(task->path, task->data->str,
+			    len, &d);
+			g_mutex_lock(&w->lock);
+		}
+		if (rc < 0 && !w->failed) {
+			w->failed = true;
+			w->error = d;
+			mm_diag_init(&d);
+		}
+		mm_diag_release(&d);
+		w->backlog -= len;
+		w->busy = false;
+		g_cond_broadcast(&w->changed);
+		g_mutex_unlock(&w->lock);
+		write_task_free(task);
+		g_mutex_lock(&w->lock);
+	}
+	g_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+struct mm_writer *
+mm_writer_new(void)
+{
+	struct mm_writer *w = g_new0(struct mm_writer, 1);
+
+	g_mutex_init(&w->lock);
+	g_cond_init(&w->changed);
+	g_queue_init(&w->tasks);
+	mm_diag_init(&w->error);
+	w->thread = g_thread_new("meetmig-writer", writer_main, w);
+	return w;
+}
+
+/* With the lock held: the first failure, told again. */
+static int
+writer_failure(const struct mm_writer *w, struct mm_diag *diag)
+{
+	return mm_diag_set(diag, w->error.code, "%s", w->error.message);
+}
+
+int
+mm_writer_write(struct mm_writer *w, const char *path, GString *data,
+    struct mm_diag *diag)
+{
+	struct write_task *task;
+	int rc = 0;
+
+	g_mutex_lock(&w->lock);
+	/* One file larger than the backlog still goes, alone. */
+	while (!w->failed && w->backlog > 0 &&
+	    w->backlog + data->len > MM_LIMIT_WRITE_BACKLOG)
+		g_cond_wait(&w->changed, &w->lock);
+	if (w->failed) {
+		rc = writer_failure(w, diag);
+		g_string_free(data, TRUE);
+	} else {
+		task = g_new(struct write_task, 1);
+		task->path = g_strdup(path);
+		task->data = data;
+		w->backlog += data->len;
+		g_queue_push_tail(&w->tasks, task);
+		g_cond_broadcast(&w->changed);
+	}
+	g_mutex_unlock(&w->lock);
+	return rc;
+}
+
+int
+mm_writer_finish(struct mm_writer *w, struct mm_diag *diag)
+{
+	int rc = 0;
+
+	g_mutex_lock(&w->lock);
+	while (!g_queue_is_empty(&w->tasks) || w->busy)
+		g_cond_wait(&w->changed, &w->lock);
+	if (w->failed)
+		rc = writer_failure(w, diag);
+	g_mutex_unlock(&w->lock);
+	return rc;
+}
+
+void
+mm_writer_free(struct mm_writer *w)
+{
+	if (w == NULL)
+		return;
+	g_mutex_lock(&w->lock);
+	w->closing = true;
+	g_cond_broadcast(&w->changed);
+	g_mutex_unlock(&w->lock);
+	g_thread_join(w->thread);
+	g_queue_clear_full(&w->tasks, (GDestroyNotify)write_task_free);
+	mm_diag_release(&w->error);
+	g_mutex_clear(&w->lock);
+	g_cond_clear(&w->changed);
+	g_free(w);
 }

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include <glib.h>
+
 #include "diag.h"
 
 struct mm_outfile;
@@ -53,6 +55,34 @@ int mm_output_rename_unsynced(const char *from, const char *to,
     struct mm_diag *diag);
 /* Flushes DIR's file system (syncfs), then DIR itself.  -1 with diag (74). */
 int mm_output_sync(const char *dir, struct mm_diag *diag);
+
+/*
+ * A thread that writes such files (mm_output_write_unsynced()) while the
+ * caller goes on with its next meeting, so the kernel's work of creating
+ * and filling them runs on another core.  Files are written in the order
+ * given.  At most MM_LIMIT_WRITE_BACKLOG octets wait: mm_writer_write()
+ * waits for the thread when more would.  After a failure nothing more is
+ * written, and the failure is the answer to every later call.
+ */
+struct mm_writer;
+
+/* Owned; free with mm_writer_free(). */
+struct mm_writer *mm_writer_new(void);
+/*
+ * Queues PATH (copied) with the octets of DATA (owned from here on, freed
+ * once written).  Returns 0, or -1 with diag (73 or 74) when a write
+ * failed, this one or an earlier one.
+ */
+int mm_writer_write(struct mm_writer *writer, const char *path, GString *data,
+    struct mm_diag *diag);
+/*
+ * Waits until every queued file is written.  Returns 0, or -1 with diag
+ * when a write failed: no file of the queue is being written any more, so
+ * the caller may remove them.
+ */
+int mm_writer_finish(struct mm_writer *writer, struct mm_diag *diag);
+/* Finishes and ends the thread; accepts NULL. */
+void mm_writer_free(struct mm_writer *writer);
 
 /* Creates PATH and its parents (mode 0777 & ~umask).  -1 with diag (73). */
 int mm_output_mkdirs(const char *path, struct mm_diag *diag);
