@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -402,15 +403,19 @@ mm_output_rename_unsynced(const char *from, const char *to,
 /* ------------------------------------------------------------------ */
 /* The writer thread.                                                  */
 
+/*
+ * POSIX threads rather than GLib's: GMutex is made of bare futexes that
+ * helgrind and DRD cannot see, and these tools are how this is checked.
+ */
 struct write_task {
 	char *path;
 	GString *data;
 };
 
 struct mm_writer {
-	GThread *thread;
-	GMutex lock;
-	GCond changed;          /* a task queued or done, or the end asked for */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t changed; /* a task queued or done, or the end asked for */
 	GQueue tasks;           /* struct write_task, oldest first */
 	size_t backlog;         /* octets queued or being written */
 	bool busy;              /* the thread is writing a task */
@@ -427,12 +432,12 @@ write_task_free(struct write_task *task)
 	g_free(task);
 }
 
-static gpointer
-writer_main(gpointer data)
+static void *
+writer_main(void *data)
 {
 	struct mm_writer *w = data;
 
-	g_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		struct write_task *task;
 		struct mm_diag d;
@@ -440,7 +445,7 @@ writer_main(gpointer data)
 		int rc = 0;
 
 		while (g_queue_is_empty(&w->tasks) && !w->closing)
-			g_cond_wait(&w->changed, &w->lock);
+			pthread_cond_wait(&w->changed, &w->lock);
 		task = g_queue_pop_head(&w->tasks);
 		if (task == NULL)
 			break;
@@ -448,10 +453,10 @@ writer_main(gpointer data)
 		w->busy = true;
 		mm_diag_init(&d);
 		if (!w->failed) {
-			g_mutex_unlock(&w->lock);
+			pthread_mutex_unlock(&w->lock);
 			rc = mm_output_write_unsynced(task->path, task->data->str,
 			    len, &d);
-			g_mutex_lock(&w->lock);
+			pthread_mutex_lock(&w->lock);
 		}
 		if (rc < 0 && !w->failed) {
 			w->failed = true;
@@ -461,12 +466,12 @@ writer_main(gpointer data)
 		mm_diag_release(&d);
 		w->backlog -= len;
 		w->busy = false;
-		g_cond_broadcast(&w->changed);
-		g_mutex_unlock(&w->lock);
+		pthread_cond_broadcast(&w->changed);
+		pthread_mutex_unlock(&w->lock);
 		write_task_free(task);
-		g_mutex_lock(&w->lock);
+		pthread_mutex_lock(&w->lock);
 	}
-	g_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
 
@@ -474,12 +479,15 @@ struct mm_writer *
 mm_writer_new(void)
 {
 	struct mm_writer *w = g_new0(struct mm_writer, 1);
+	int err;
 
-	g_mutex_init(&w->lock);
-	g_cond_init(&w->changed);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->changed, NULL);
 	g_queue_init(&w->tasks);
 	mm_diag_init(&w->error);
-	w->thread = g_thread_new("meetmig-writer", writer_main, w);
+	err = pthread_create(&w->thread, NULL, writer_main, w);
+	if (err != 0)
+		g_error("cannot start the writer thread: %s", g_strerror(err));
 	return w;
 }
 
@@ -497,11 +505,11 @@ mm_writer_write(struct mm_writer *w, const char *path, GString *data,
 	struct write_task *task;
 	int rc = 0;
 
-	g_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->lock);
 	/* One file larger than the backlog still goes, alone. */
 	while (!w->failed && w->backlog > 0 &&
 	    w->backlog + data->len > MM_LIMIT_WRITE_BACKLOG)
-		g_cond_wait(&w->changed, &w->lock);
+		pthread_cond_wait(&w->changed, &w->lock);
 	if (w->failed) {
 		rc = writer_failure(w, diag);
 		g_string_free(data, TRUE);
@@ -511,9 +519,9 @@ mm_writer_write(struct mm_writer *w, const char *path, GString *data,
 		task->data = data;
 		w->backlog += data->len;
 		g_queue_push_tail(&w->tasks, task);
-		g_cond_broadcast(&w->changed);
+		pthread_cond_broadcast(&w->changed);
 	}
-	g_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->lock);
 	return rc;
 }
 
@@ -522,12 +530,12 @@ mm_writer_finish(struct mm_writer *w, struct mm_diag *diag)
 {
 	int rc = 0;
 
-	g_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->lock);
 	while (!g_queue_is_empty(&w->tasks) || w->busy)
-		g_cond_wait(&w->changed, &w->lock);
+		pthread_cond_wait(&w->changed, &w->lock);
 	if (w->failed)
 		rc = writer_failure(w, diag);
-	g_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->lock);
 	return rc;
 }
 
@@ -536,14 +544,14 @@ mm_writer_free(struct mm_writer *w)
 {
 	if (w == NULL)
 		return;
-	g_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->lock);
 	w->closing = true;
-	g_cond_broadcast(&w->changed);
-	g_mutex_unlock(&w->lock);
-	g_thread_join(w->thread);
+	pthread_cond_broadcast(&w->changed);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
 	g_queue_clear_full(&w->tasks, (GDestroyNotify)write_task_free);
 	mm_diag_release(&w->error);
-	g_mutex_clear(&w->lock);
-	g_cond_clear(&w->changed);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->changed);
 	g_free(w);
 }
