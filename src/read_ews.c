@@ -1099,7 +1099,6 @@ struct found {
 /* One input file being read. */
 struct input {
 	char *name;                     /* owned: for messages */
-	struct mm_read_ews *r;          /* the reader it belongs to */
 	struct filter filter;
 	xmlParserCtxtPtr ctxt;          /* a push parser with the callbacks below */
 	char chunk[16384];              /* filtered octets for it */
@@ -2747,7 +2746,6 @@ input_open(struct mm_read_ews *r, size_t index, struct mm_diag *diag)
 	int attempt;
 
 	in->name = g_strdup(r->names[index]);
-	in->r = r;
 	in->response_depth = -1;
 	in->xml_error_offset = -1;
 	in->spare = g_ptr_array_new_with_free_func((GDestroyNotify)tree_free);
