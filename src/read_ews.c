@@ -59,6 +59,10 @@
 #define LOOKAHEAD       16
 #define FILTER_BLOCK    65536
 #define MAX_WARNINGS    1000
+/* Captured trees kept for the next items, and how large one kept may be. */
+#define SPARE_TREES     4
+#define SPARE_NODES     4096
+#define SPARE_TEXT      ((size_t)256 << 10)
 
 /* ------------------------------------------------------------------ */
 /* The byte filter between the decoder and libxml2.                    */
@@ -2568,6 +2572,25 @@ read_fault(struct input *in, const struct xnode *node)
 	g_free(text);
 }
 
+/*
+ * Keeps tree T (owned; NULL is nothing) for the next capture, unless a few
+ * are kept already or it grew for an item much larger than most: memory
+ * then stays what one chunk's items need, not a multiple of the largest
+ * item of the file.
+ */
+static void
+spare_tree(struct input *in, struct xtree *t)
+{
+	if (t == NULL)
+		return;
+	if (in->spare->len >= SPARE_TREES || t->nodes->len > SPARE_NODES ||
+	    t->text->allocated_len > SPARE_TEXT) {
+		tree_free(t);
+		return;
+	}
+	g_ptr_array_add(in->spare, t);
+}
+
 static void
 capture_start(struct input *in, enum capture what)
 {
@@ -2616,8 +2639,7 @@ capture_end(struct input *in)
 		break;
 	}
 	in->capture = CAP_NONE;
-	if (t != NULL)
-		g_ptr_array_add(in->spare, t);
+	spare_tree(in, t);
 }
 
 /* libxml2 SAX2: an element starts. */
@@ -3061,10 +3083,7 @@ input_step(struct mm_read_ews *r, struct input *in, struct mm_meeting **out,
 			(*out)->ews->from_find_item = f->from_find_item;
 			rc = 1;
 		}
-		if (f->item != NULL) {
-			g_ptr_array_add(in->spare, f->item);
-			f->item = NULL;
-		}
+		spare_tree(in, g_steal_pointer(&f->item));
 		found_free(f);
 		if (rc == 1)
 			return 1;
