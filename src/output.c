@@ -413,6 +413,8 @@ struct write_task {
 };
 
 struct mm_writer {
+	unsigned direct;        /* files written without the thread so far */
+	bool started;           /* the thread runs */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t changed; /* a task queued or done, or the end asked for */
@@ -479,16 +481,29 @@ struct mm_writer *
 mm_writer_new(void)
 {
 	struct mm_writer *w = g_new0(struct mm_writer, 1);
-	int err;
 
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->changed, NULL);
 	g_queue_init(&w->tasks);
 	mm_diag_init(&w->error);
-	err = pthread_create(&w->thread, NULL, writer_main, w);
+	return w;
+}
+
+/*
+ * The first WRITER_DIRECT files are written by the caller: a small mailbox
+ * (most of a batch run by "meetmig run -j N", which already keeps every
+ * core busy) never pays for a thread.
+ */
+#define WRITER_DIRECT   64
+
+static void
+writer_start(struct mm_writer *w)
+{
+	int err = pthread_create(&w->thread, NULL, writer_main, w);
+
 	if (err != 0)
 		g_error("cannot start the writer thread: %s", g_strerror(err));
-	return w;
+	w->started = true;
 }
 
 /* With the lock held: the first failure, told again. */
@@ -505,6 +520,24 @@ mm_writer_write(struct mm_writer *w, const char *path, GString *data,
 	struct write_task *task;
 	int rc = 0;
 
+	if (!w->started) {
+		if (w->failed) {
+			g_string_free(data, TRUE);
+			return writer_failure(w, diag);
+		}
+		if (w->direct < WRITER_DIRECT) {
+			w->direct++;
+			rc = mm_output_write_unsynced(path, data->str, data->len,
+			    &w->error);
+			g_string_free(data, TRUE);
+			if (rc < 0) {
+				w->failed = true;
+				return writer_failure(w, diag);
+			}
+			return 0;
+		}
+		writer_start(w);
+	}
 	pthread_mutex_lock(&w->lock);
 	/* One file larger than the backlog still goes, alone. */
 	while (!w->failed && w->backlog > 0 &&
@@ -530,6 +563,8 @@ mm_writer_finish(struct mm_writer *w, struct mm_diag *diag)
 {
 	int rc = 0;
 
+	if (!w->started)
+		return w->failed ? writer_failure(w, diag) : 0;
 	pthread_mutex_lock(&w->lock);
 	while (!g_queue_is_empty(&w->tasks) || w->busy)
 		pthread_cond_wait(&w->changed, &w->lock);
@@ -544,11 +579,13 @@ mm_writer_free(struct mm_writer *w)
 {
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->closing = true;
-	pthread_cond_broadcast(&w->changed);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
+	if (w->started) {
+		pthread_mutex_lock(&w->lock);
+		w->closing = true;
+		pthread_cond_broadcast(&w->changed);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+	}
 	g_queue_clear_full(&w->tasks, (GDestroyNotify)write_task_free);
 	mm_diag_release(&w->error);
 	pthread_mutex_destroy(&w->lock);

@@ -59,8 +59,9 @@ int mm_output_sync(const char *dir, struct mm_diag *diag);
 /*
  * A thread that writes such files (mm_output_write_unsynced()) while the
  * caller goes on with its next meeting, so the kernel's work of creating
- * and filling them runs on another core.  Files are written in the order
- * given.  At most MM_LIMIT_WRITE_BACKLOG octets wait: mm_writer_write()
+ * and filling them runs on another core.  The first few files are written
+ * at once, without the thread: a small mailbox never starts one.  Files
+ * are written in the order given.  At most MM_LIMIT_WRITE_BACKLOG octets wait: mm_writer_write()
  * waits for the thread when more would.  After a failure nothing more is
  * written, and the failure is the answer to every later call.
  */

@@ -18,6 +18,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "limits.h"
 #include "output.h"
 #include "tap.h"
 
@@ -404,6 +405,115 @@ test_hash_id(void)
 	}
 }
 
+/* The content of file I of a writer case: its number, then SIZE octets. */
+static GString *
+writer_content(unsigned i, size_t size)
+{
+	GString *s = g_string_new(NULL);
+
+	g_string_printf(s, "file %u\n", i);
+	while (s->len < size)
+		g_string_append_c(s, (char)('a' + (s->len + i) % 26));
+	return s;
+}
+
+/*
+ * The writer thread: files written in order with their exact bytes, the
+ * first few without the thread, one larger than the backlog alone; a
+ * failure is told by every later call and nothing after it is written.
+ */
+static void
+test_writer(void)
+{
+	static const struct {
+		const char *name;
+		unsigned files;
+		unsigned fail_at;       /* this file's folder is missing; 0: none */
+		unsigned big_at;        /* this file is larger than the backlog; 0: none */
+	} cases[] = {
+		{ "a few files, no thread", 10, 0, 0 },
+		{ "many files through the thread", 400, 0, 0 },
+		{ "a file larger than the backlog", 200, 0, 150 },
+		{ "a failure before the thread starts", 100, 5, 0 },
+		{ "a failure in the thread", 400, 300, 0 },
+	};
+	size_t c;
+
+	for (c = 0; c < G_N_ELEMENTS(cases); c++) {
+		char *dir = fresh_dir("writer");
+		struct mm_writer *w = mm_writer_new();
+		struct mm_diag diag;
+		unsigned i, refused_from = 0, wrong = 0, missing = 0, extra = 0;
+		int finished;
+
+		mm_diag_init(&diag);
+		for (i = 1; i <= cases[c].files; i++) {
+			char *path = i == cases[c].fail_at ?
+			    g_strdup_printf("%s/missing/f%u", dir, i) :
+			    g_strdup_printf("%s/f%u", dir, i);
+			size_t size = i == cases[c].big_at ?
+			    MM_LIMIT_WRITE_BACKLOG + 1000 : 100 + i * 37 % 20000;
+
+			if (mm_writer_write(w, path, writer_content(i, size),
+			    &diag) < 0 && refused_from == 0)
+				refused_from = i;
+			g_free(path);
+		}
+		finished = mm_writer_finish(w, &diag);
+		mm_writer_free(w);
+		for (i = 1; i <= cases[c].files; i++) {
+			char *path = g_strdup_printf("%s/f%u", dir, i);
+			char *got = NULL;
+			gsize len = 0;
+			bool should = cases[c].fail_at == 0 || i < cases[c].fail_at;
+
+			if (g_file_get_contents(path, &got, &len, NULL)) {
+				GString *want = writer_content(i, i == cases[c].big_at ?
+				    MM_LIMIT_WRITE_BACKLOG + 1000 : 100 + i * 37 % 20000);
+
+				if (!should)
+					extra++;
+				else if (len != want->len ||
+				    memcmp(got, want->str, len) != 0)
+					wrong++;
+				g_string_free(want, TRUE);
+				g_unlink(path);
+			} else if (should)
+				missing++;
+			g_free(got);
+			g_free(path);
+		}
+		tap_ok(wrong == 0 && missing == 0 && extra == 0,
+		    "writer, %s: every file before a failure has its bytes, none "
+		    "after (%u wrong, %u missing, %u written after the failure)",
+		    cases[c].name, wrong, missing, extra);
+		if (cases[c].fail_at == 0) {
+			tap_ok(refused_from == 0 && finished == 0,
+			    "writer, %s: no call fails", cases[c].name);
+		} else {
+			char *want = g_strdup_printf("missing/f%u", cases[c].fail_at);
+
+			/* The thread may fail after every file is queued. */
+			tap_ok(finished == -1 && (refused_from == 0 ||
+			    refused_from >= cases[c].fail_at) &&
+			    diag.code == MM_DIAG_CANTCREAT && diag.message != NULL &&
+			    strstr(diag.message, want) != NULL,
+			    "writer, %s: told by finish (and by writes from "
+			    "file %u on), naming the file (%s)", cases[c].name, refused_from,
+			    diag.message != NULL ? diag.message : "no message");
+			g_free(want);
+		}
+		if (cases[c].fail_at == 5)
+			tap_ok(refused_from == 5,
+			    "writer, %s: told by the failing call itself",
+			    cases[c].name);
+		g_rmdir(dir);
+		g_free(dir);
+		mm_diag_release(&diag);
+	}
+	mm_writer_free(NULL);
+}
+
 int
 main(void)
 {
@@ -423,6 +533,7 @@ main(void)
 	test_files_and_folders();
 	test_safe_name();
 	test_hash_id();
+	test_writer();
 	g_rmdir(tmpdir);
 	g_free(tmpdir);
 	return tap_done();
