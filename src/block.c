@@ -1114,13 +1114,22 @@ view_break(GString *view)
 static bool
 breaks_line(const char *name, size_t len)
 {
-	static const char *const names[] = {
-		"p", "div", "br", "tr", "li", "table", "hr", "blockquote",
-		"h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
+#define TAG(s) { s, sizeof(s) - 1 }
+	static const struct {
+		const char *name;
+		size_t len;
+	} tags[] = {
+		TAG("p"), TAG("div"), TAG("br"), TAG("tr"), TAG("li"),
+		TAG("table"), TAG("hr"), TAG("blockquote"), TAG("h1"),
+		TAG("h2"), TAG("h3"), TAG("h4"), TAG("h5"), TAG("h6"),
+		TAG("ul"), TAG("ol"),
 	};
+#undef TAG
 
-	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
-		if (name_is(name, len, names[i]))
+	/* Every tag of a body comes here: lengths first, no strlen. */
+	for (size_t i = 0; i < G_N_ELEMENTS(tags); i++)
+		if (tags[i].len == len &&
+		    g_ascii_strncasecmp(name, tags[i].name, len) == 0)
 			return true;
 	return false;
 }

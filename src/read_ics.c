@@ -362,15 +362,20 @@ check_line(const struct mm_read_ics *r)
 /* Line classification */
 
 /*
- * Whether the line is "BEGIN:X" or "END:X"; *what receives X's offset and
- * length.  Trailing blanks after X are tolerated.
+ * Whether the line is "BEGIN:X" or "END:X" (MARKER, upper case, names
+ * which); *what receives X's offset and length.  Trailing blanks after X
+ * are tolerated.
  */
 static bool
 is_marker(const GString *line, const char *marker, size_t *what_off,
     size_t *what_len)
 {
-	size_t n = strlen(marker), len = line->len;
+	size_t n, len = line->len;
 
+	/* Every line comes here: most are told apart by their first octet. */
+	if (len == 0 || g_ascii_toupper(line->str[0]) != marker[0])
+		return false;
+	n = strlen(marker);
 	if (len <= n || line->str[n] != ':' ||
 	    g_ascii_strncasecmp(line->str, marker, n) != 0)
 		return false;

@@ -456,15 +456,15 @@ lookup(const struct context *ctx, const char *name, size_t len,
 {
 	for (size_t i = 0; ctx->words != NULL && i < G_N_ELEMENTS(word_names);
 	    i++)
-		if (strlen(word_names[i].name) == len &&
-		    strncmp(word_names[i].name, name, len) == 0) {
+		if (strncmp(word_names[i].name, name, len) == 0 &&
+		    word_names[i].name[len] == '\0') {
 			*text = *(const char *const *)(const void *)
 			    ((const char *)ctx->words + word_names[i].offset);
 			return true;
 		}
 	for (size_t i = 0; i < ctx->value_count; i++)
-		if (strlen(ctx->values[i].name) == len &&
-		    strncmp(ctx->values[i].name, name, len) == 0) {
+		if (strncmp(ctx->values[i].name, name, len) == 0 &&
+		    ctx->values[i].name[len] == '\0') {
 			*text = ctx->values[i].text;
 			return true;
 		}
