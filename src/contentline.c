@@ -77,23 +77,48 @@ append_caret_decoded(GString *out, const char *s, size_t len)
 	}
 }
 
-char *
-mm_contentline_param(const char *line, size_t name_len, size_t value_off,
-    const char *param)
+/* A parameter value as written (quotes and carets and all), unquoted. */
+static char *
+param_value(const char *line, size_t vstart, size_t vend)
+{
+	/* A list ("a","b") loses its quotes, keeps its commas. */
+	GString *out = g_string_sized_new(vend - vstart);
+	size_t j = vstart, seg;
+
+	while (j < vend) {
+		if (line[j] == '"') {
+			seg = ++j;
+			while (j < vend && line[j] != '"')
+				j++;
+			append_caret_decoded(out, line + seg, j - seg);
+			if (j < vend)
+				j++;
+		} else {
+			seg = j;
+			while (j < vend && line[j] != '"')
+				j++;
+			append_caret_decoded(out, line + seg, j - seg);
+		}
+	}
+	return g_string_free(out, FALSE);
+}
+
+size_t
+mm_contentline_params(const char *line, size_t name_len, size_t value_off,
+    const char *const *params, char **values, size_t n)
 {
 	size_t end = value_off > 0 ? value_off - 1 : 0;
-	size_t plen = strlen(param);
-	size_t i = name_len;
+	size_t i = name_len, k, found = 0;
 
-	while (i < end && line[i] == ';') {
-		size_t pname = ++i, pname_end, vstart;
-		bool quoted = false, match;
+	for (k = 0; k < n; k++)
+		values[k] = NULL;
+	while (i < end && line[i] == ';' && found < n) {
+		size_t pname = ++i, pname_len, vstart;
+		bool quoted = false;
 
 		while (i < end && line[i] != '=' && line[i] != ';')
 			i++;
-		pname_end = i;
-		match = pname_end - pname == plen &&
-		    g_ascii_strncasecmp(line + pname, param, plen) == 0;
+		pname_len = i - pname;
 		if (i < end && line[i] == '=')
 			i++;
 		vstart = i;
@@ -104,30 +129,27 @@ mm_contentline_param(const char *line, size_t name_len, size_t value_off,
 				break;
 			i++;
 		}
-		if (match) {
-			/* A list ("a","b") loses its quotes, keeps its commas. */
-			GString *out = g_string_sized_new(i - vstart);
-			size_t j = vstart, seg;
-
-			while (j < i) {
-				if (line[j] == '"') {
-					seg = ++j;
-					while (j < i && line[j] != '"')
-						j++;
-					append_caret_decoded(out, line + seg, j - seg);
-					if (j < i)
-						j++;
-				} else {
-					seg = j;
-					while (j < i && line[j] != '"')
-						j++;
-					append_caret_decoded(out, line + seg, j - seg);
-				}
+		for (k = 0; k < n; k++) {
+			if (values[k] == NULL && strlen(params[k]) == pname_len &&
+			    g_ascii_strncasecmp(line + pname, params[k],
+			    pname_len) == 0) {
+				values[k] = param_value(line, vstart, i);
+				found++;
+				break;
 			}
-			return g_string_free(out, FALSE);
 		}
 	}
-	return NULL;
+	return found;
+}
+
+char *
+mm_contentline_param(const char *line, size_t name_len, size_t value_off,
+    const char *param)
+{
+	char *value;
+
+	mm_contentline_params(line, name_len, value_off, &param, &value, 1);
+	return value;
 }
 
 void

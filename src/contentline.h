@@ -42,6 +42,12 @@ mm_contentline_name_is(const char *line, size_t name_len, const char *name)
  */
 char *mm_contentline_param(const char *line, size_t name_len, size_t value_off,
     const char *param);
+/*
+ * The same for N parameters in one pass: VALUES[k] gets the value of
+ * PARAMS[k] (owned, or NULL when absent).  Returns how many were found.
+ */
+size_t mm_contentline_params(const char *line, size_t name_len,
+    size_t value_off, const char *const *params, char **values, size_t n);
 
 /*
  * Unescapes a TEXT value (\\ \, \; \n \N).  Other backslash pairs are kept

@@ -784,23 +784,6 @@ strip_mailto(const char *address)
 	return g_strdup(address);
 }
 
-/* Parameter PARAM of P, unquoted and caret-decoded; owned or NULL. */
-static char *
-line_param(const struct mm_prop *p, const char *param)
-{
-	return mm_contentline_param(p->line, p->name_len, p->value_off, param);
-}
-
-static bool
-param_is(const struct mm_prop *p, const char *param, const char *value)
-{
-	char *text = line_param(p, param);
-	bool is = text != NULL && g_ascii_strcasecmp(text, value) == 0;
-
-	g_free(text);
-	return is;
-}
-
 /*
  * An ATTENDEE or the ORGANIZER from its line as written (RFC 5545 sections
  * 3.8.4.1 and 3.8.4.3): attendees are not given to libical (see
@@ -812,12 +795,20 @@ param_is(const struct mm_prop *p, const char *param, const char *value)
 static void
 party_from_line(struct mm_party *party, const struct mm_prop *p)
 {
+	static const char *const names[] = {
+		"CN", "ROLE", "CUTYPE", "RSVP", "PARTSTAT",
+	};
+	char *params[G_N_ELEMENTS(names)];
 	char *value = g_strndup(p->line + p->value_off, p->len - p->value_off);
-	char *role = line_param(p, "ROLE"), *partstat;
+	const char *role;
 
+	/* One pass over the parameters: every attendee of a mailbox comes here. */
+	mm_contentline_params(p->line, p->name_len, p->value_off, names, params,
+	    G_N_ELEMENTS(names));
 	party->address = strip_mailto(value);
 	g_free(value);
-	party->name = line_param(p, "CN");
+	party->name = params[0];
+	role = params[1];
 	party->role = MM_ROLE_REQUIRED;
 	if (role == NULL)
 		;
@@ -827,14 +818,13 @@ party_from_line(struct mm_party *party, const struct mm_prop *p)
 		party->role = MM_ROLE_CHAIR;
 	else if (g_ascii_strcasecmp(role, "NON-PARTICIPANT") == 0)
 		party->role = MM_ROLE_NONE;
-	g_free(role);
-	party->is_group = param_is(p, "CUTYPE", "GROUP");
-	party->rsvp = param_is(p, "RSVP", "TRUE");
-	partstat = line_param(p, "PARTSTAT");
-	if (partstat != NULL) {
-		party->partstat = g_ascii_strup(partstat, -1);
-		g_free(partstat);
-	}
+	party->is_group = params[2] != NULL &&
+	    g_ascii_strcasecmp(params[2], "GROUP") == 0;
+	party->rsvp = params[3] != NULL && g_ascii_strcasecmp(params[3], "TRUE") == 0;
+	if (params[4] != NULL)
+		party->partstat = g_ascii_strup(params[4], -1);
+	for (size_t k = 1; k < G_N_ELEMENTS(names); k++)
+		g_free(params[k]);
 }
 
 /* The facts selection and the writers need, from the first event. */

@@ -96,6 +96,37 @@ test_param(void)
 		tap_str(got, param_cases[i].want, line);
 		g_free(got);
 	}
+	/* In one pass with others, each parameter gets what it gets alone. */
+	for (i = 0; i < G_N_ELEMENTS(param_cases); i++) {
+		const char *line = param_cases[i].line;
+		const char *names[] = { "X-NONE", param_cases[i].param, "CN", "ROLE" };
+		char *values[G_N_ELEMENTS(names)];
+		size_t name_len = 0, value_off = 0, k, found = 0;
+		bool same = true;
+
+		mm_contentline_split(line, strlen(line), &name_len, &value_off);
+		found = mm_contentline_params(line, name_len, value_off, names,
+		    values, G_N_ELEMENTS(names));
+		for (k = 0; k < G_N_ELEMENTS(names); k++) {
+			char *alone = mm_contentline_param(line, name_len,
+			    value_off, names[k]);
+			bool again = false;
+
+			for (size_t j = 0; j < k; j++)
+				again = again ||
+				    g_ascii_strcasecmp(names[j], names[k]) == 0;
+			/* A name asked twice: only its first slot is filled. */
+			if (again)
+				same = same && values[k] == NULL;
+			else
+				same = same && g_strcmp0(alone, values[k]) == 0;
+			if (values[k] != NULL)
+				found--;
+			g_free(alone);
+			g_free(values[k]);
+		}
+		tap_ok(same && found == 0, "params in one pass: %s", line);
+	}
 }
 
 static const struct {
