@@ -11,6 +11,10 @@
 
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <unicode/uchar.h>
 
 #include "contentline.h"
@@ -220,6 +224,38 @@ text_special(char c)
 	return c == '\\' || c == ',' || c == ';' || c == '\n' || c == '\r';
 }
 
+/*
+ * How many octets from S (LEN of them) need no escape.  Bodies are most of
+ * what is escaped: sixteen octets at a time with SSE2 (every x86-64).
+ */
+static size_t
+plain_text_run(const char *s, size_t len)
+{
+	size_t n = 0;
+
+#ifdef __SSE2__
+	const __m128i backslash = _mm_set1_epi8('\\'), comma = _mm_set1_epi8(',');
+	const __m128i semicolon = _mm_set1_epi8(';'), lf = _mm_set1_epi8('\n');
+	const __m128i cr = _mm_set1_epi8('\r');
+
+	while (n + 16 <= len) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + n));
+		__m128i special = _mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, backslash), _mm_cmpeq_epi8(v, comma)),
+		    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, semicolon),
+		    _mm_cmpeq_epi8(v, lf)), _mm_cmpeq_epi8(v, cr)));
+		unsigned bits = (unsigned)_mm_movemask_epi8(special);
+
+		if (bits != 0)
+			return n + (size_t)__builtin_ctz(bits);
+		n += 16;
+	}
+#endif
+	while (n < len && !text_special(s[n]))
+		n++;
+	return n;
+}
+
 void
 mm_text_escape(GString *out, const char *text, size_t len)
 {
@@ -227,26 +263,24 @@ mm_text_escape(GString *out, const char *text, size_t len)
 
 	while (i < len) {
 		/* A run that needs no escape, appended whole. */
-		size_t run = i;
+		size_t run = i + plain_text_run(text + i, len - i);
 
-		while (run < len && !text_special(text[run]))
-			run++;
 		g_string_append_len(out, text + i, (gssize)(run - i));
 		i = run;
 		if (i == len)
 			break;
 		switch (text[i]) {
 		case '\\':
-			g_string_append(out, "\\\\");
+			g_string_append_len(out, "\\\\", 2);
 			break;
 		case ',':
-			g_string_append(out, "\\,");
+			g_string_append_len(out, "\\,", 2);
 			break;
 		case ';':
-			g_string_append(out, "\\;");
+			g_string_append_len(out, "\\;", 2);
 			break;
 		case '\n':
-			g_string_append(out, "\\n");
+			g_string_append_len(out, "\\n", 2);
 			break;
 		case '\r':
 			/*
@@ -255,7 +289,7 @@ mm_text_escape(GString *out, const char *text, size_t len)
 			 */
 			if (i + 1 < len && text[i + 1] == '\n')
 				break;
-			g_string_append(out, "\\n");
+			g_string_append_len(out, "\\n", 2);
 			break;
 		}
 		i++;

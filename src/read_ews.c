@@ -231,32 +231,46 @@ needs_look(const char *s, size_t avail)
 
 /*
  * How many of the LEN octets at S are, by blocks, most of a dump: text
- * with nothing to look at.  Printable ASCII without a '#', '!' or '?'
- * starts no "&#", "<!" or "<?" in the block, unless its last octet starts
- * one.  Sixteen octets at a time with SSE2 (every x86-64), then eight.
+ * with nothing to look at, newlines counted into *LINES.  With SSE2 (every
+ * x86-64), sixteen octets at a time: no control octet but TAB, LF and CR,
+ * no octet >= 0x80, no "&#", "<!" or "<?" (a '&' or '<' last in the block
+ * may start one: the block is left to the octet loop).  Otherwise eight
+ * at a time, printable ASCII without a '#', '!' or '?'.
  */
 static size_t
-plain_run(const char *s, size_t len)
+plain_run(const char *s, size_t len, unsigned *lines)
 {
 	size_t n = 0;
 
 #ifdef __SSE2__
-	const __m128i space = _mm_set1_epi8(0x20), hash = _mm_set1_epi8('#');
-	const __m128i bang = _mm_set1_epi8('!'), question = _mm_set1_epi8('?');
+	const __m128i space = _mm_set1_epi8(0x20), lf = _mm_set1_epi8('\n');
+	const __m128i tab = _mm_set1_epi8('\t'), cr = _mm_set1_epi8('\r');
+	const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<');
+	const __m128i hash = _mm_set1_epi8('#'), bang = _mm_set1_epi8('!');
+	const __m128i question = _mm_set1_epi8('?');
 
 	while (n + 16 <= len) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + n));
 		/* Signed: an octet >= 0x80 is below 0x20 too. */
-		__m128i look = _mm_or_si128(_mm_cmplt_epi8(v, space),
-		    _mm_or_si128(_mm_cmpeq_epi8(v, hash),
-		    _mm_or_si128(_mm_cmpeq_epi8(v, bang),
-		    _mm_cmpeq_epi8(v, question))));
+		unsigned low = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v, space));
+		unsigned newlines = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf));
+		unsigned blanks = newlines |
+		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, tab)) |
+		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, cr));
+		unsigned amps = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, amp));
+		unsigned lts = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lt));
+		unsigned hashes = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, hash));
+		unsigned marks = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, bang), _mm_cmpeq_epi8(v, question)));
 
-		if (_mm_movemask_epi8(look) != 0 || s[n + 15] == '&' ||
-		    s[n + 15] == '<')
+		if ((low & ~blanks) != 0 || (amps & (hashes >> 1)) != 0 ||
+		    (lts & (marks >> 1)) != 0 || ((amps | lts) & 0x8000u) != 0)
 			break;
+		*lines += (unsigned)__builtin_popcount(newlines);
 		n += 16;
 	}
+#else
+	(void)lines;
 #endif
 	while (n + 8 <= len) {
 		uint64_t w = mm_ascii_word(s + n);
@@ -335,7 +349,7 @@ filter_text(struct filter *f, char *out, size_t room)
 	for (n = 0; n < limit;) {
 		unsigned char d;
 
-		n += plain_run(s + n, limit - n);
+		n += plain_run(s + n, limit - n, &f->line);
 		if (n == limit)
 			break;
 		d = (unsigned char)s[n];
@@ -741,6 +755,7 @@ map_zone(const char *id)
 struct xnode {
 	int type;               /* XML_ELEMENT_NODE, XML_TEXT_NODE or XML_ATTRIBUTE_NODE */
 	const char *name;       /* an element's or attribute's local name (libxml2's dictionary) */
+	size_t name_len;
 	bool types_ns;          /* an element of the EWS types namespace */
 	unsigned line;          /* of an element's start tag */
 	const char *text;       /* a text run or attribute value, NUL-terminated */
@@ -805,6 +820,7 @@ tree_add(struct xtree *t, int type, const char *name)
 	memset(&n, 0, sizeof(n));
 	n.type = type;
 	n.name = name;
+	n.name_len = name != NULL ? strlen(name) : 0;
 	n.first = n.last = n.sibling = n.attrs = -1;
 	n.text_off = t->text->len;
 	g_array_append_val(t->nodes, n);
@@ -939,12 +955,20 @@ tree_finish(struct xtree *t)
 	return node_at(t, 0);
 }
 
+/* Whether N is element LOCAL (LEN octets) of the types namespace. */
+static bool
+is_t_len(const struct xnode *n, const char *local, size_t len)
+{
+	/* Length and first octet tell most siblings apart without a call. */
+	return n != NULL && n->type == XML_ELEMENT_NODE && n->types_ns &&
+	    n->name_len == len && n->name[0] == local[0] &&
+	    memcmp(n->name, local, len) == 0;
+}
+
 static bool
 is_t(const struct xnode *n, const char *local)
 {
-	/* The local name first: it tells most siblings apart at once. */
-	return n != NULL && n->type == XML_ELEMENT_NODE && n->types_ns &&
-	    n->name[0] == local[0] && strcmp(n->name, local) == 0;
+	return is_t_len(n, local, strlen(local));
 }
 
 /* The first child element in the types namespace named LOCAL, or NULL. */
@@ -952,9 +976,10 @@ static const struct xnode *
 child(const struct xnode *n, const char *local)
 {
 	const struct xnode *c;
+	size_t len = strlen(local);
 
 	for (c = n != NULL ? n->children : NULL; c != NULL; c = c->next)
-		if (is_t(c, local))
+		if (is_t_len(c, local, len))
 			return c;
 	return NULL;
 }
@@ -1141,6 +1166,9 @@ struct mm_read_ews {
 	struct input *in;               /* the file being read, or NULL */
 	struct mm_tzset *tzset;         /* owned */
 	GHashTable *zones_added;        /* IANA names with a VTIMEZONE in tzset */
+	GHashTable *zone_ids;           /* map_zone() of the ids seen: owned
+					 * id to owned IANA name, or "" */
+	GHashTable *builtin_zones;      /* owned IANA name to libical's zone */
 	GHashTable *seen_ids;           /* id_key()s of the ItemIds returned */
 	/* Filled by a first pass over all input, made only when needed. */
 	bool scanned;
@@ -1972,9 +2000,43 @@ item_uid(const struct xnode *item)
 	return g_string_free(clean, FALSE);
 }
 
+/*
+ * map_zone() of ID, owned or NULL, asked of ICU and libical once per id:
+ * a dump names a handful of zones, and both look them up by searching.
+ */
+static char *
+known_zone(struct mm_read_ews *r, const char *id)
+{
+	const char *cached = g_hash_table_lookup(r->zone_ids, id);
+	char *iana;
+
+	if (cached != NULL)
+		return *cached != '\0' ? g_strdup(cached) : NULL;
+	iana = map_zone(id);
+	if (g_hash_table_size(r->zone_ids) < MM_LIMIT_ZONES)
+		g_hash_table_insert(r->zone_ids, g_strdup(id),
+		    g_strdup(iana != NULL ? iana : ""));
+	return iana;
+}
+
+/* libical's built-in zone IANA, found once (its lookup is a search). */
+static icaltimezone *
+builtin_zone(struct mm_read_ews *r, const char *iana)
+{
+	icaltimezone *zone = g_hash_table_lookup(r->builtin_zones, iana);
+
+	if (zone != NULL)
+		return zone;
+	zone = icaltimezone_get_builtin_timezone(iana);
+	if (zone != NULL && g_hash_table_size(r->builtin_zones) < MM_LIMIT_ZONES)
+		g_hash_table_insert(r->builtin_zones, g_strdup(iana), zone);
+	return zone;
+}
+
 /* The meeting's zone, in the order of ews-xml.md section 1.6. */
 static void
-item_zone(const struct xnode *item, struct mm_ews_item *ews)
+item_zone(struct mm_read_ews *r, const struct xnode *item,
+    struct mm_ews_item *ews)
 {
 	char *cands[4];
 	size_t i;
@@ -1992,7 +2054,7 @@ item_zone(const struct xnode *item, struct mm_ews_item *ews)
 		if (ews->time_zone_id == NULL)
 			ews->time_zone_id = g_strdup(cands[i]);
 		if (ews->iana_zone == NULL) {
-			ews->iana_zone = map_zone(cands[i]);
+			ews->iana_zone = known_zone(r, cands[i]);
 			if (ews->iana_zone != NULL) {
 				g_free(ews->time_zone_id);
 				ews->time_zone_id = g_strdup(cands[i]);
@@ -2174,7 +2236,8 @@ item_exdates(struct build *b, const struct xnode *list, const struct when *w,
 
 /* What only EWS knows about the item. */
 static void
-item_facts(const struct xnode *item, struct mm_ews_item *ews,
+item_facts(struct mm_read_ews *r, const struct xnode *item,
+    struct mm_ews_item *ews,
     struct mm_ews_event *eev)
 {
 	const struct xnode *itemid = child(item, "ItemId"), *c;
@@ -2207,7 +2270,7 @@ item_facts(const struct xnode *item, struct mm_ews_item *ews,
 	for (c = item->children; c != NULL; c = c->next)
 		if (is_t(c, "ExtendedProperty"))
 			read_extprop(ews, c);
-	item_zone(item, ews);
+	item_zone(r, item, ews);
 	read_modified(ews, child(item, "ModifiedOccurrences"));
 	c = child(item, "LastOccurrence");
 	ews->has_last_occurrence = c != NULL && child_time(c, "End",
@@ -2251,7 +2314,7 @@ item_build(struct mm_read_ews *r, const struct xnode *item, const char *source,
 	eev = &ews->events[0];
 	eev->lineno = lineno;
 
-	item_facts(item, ews, eev);
+	item_facts(r, item, ews, eev);
 	recurrence = child(item, "Recurrence");
 	master = eev->type == MM_EWS_ITEM_RECURRING_MASTER ||
 	    (eev->type == MM_EWS_ITEM_UNKNOWN && recurrence != NULL);
@@ -2268,7 +2331,7 @@ item_build(struct mm_read_ews *r, const struct xnode *item, const char *source,
 
 	w.all_day = child_true(item, "IsAllDayEvent");
 	if (ews->iana_zone != NULL && strcmp(ews->iana_zone, "UTC") != 0) {
-		w.date_zone = icaltimezone_get_builtin_timezone(ews->iana_zone);
+		w.date_zone = builtin_zone(r, ews->iana_zone);
 		if (master || instance) {
 			w.tzid = ews->iana_zone;
 			w.zone = w.date_zone;
@@ -3286,6 +3349,10 @@ reader_new(const char *name)
 	xml_init();
 	r->name = g_strdup(name);
 	r->tzset = mm_tzset_new();
+	r->zone_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    g_free);
+	r->builtin_zones = g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, NULL);
 	r->zones_added = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    NULL);
 	r->seen_ids = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -3446,6 +3513,8 @@ mm_read_ews_close(struct mm_read_ews *r)
 	mm_meeting_free(r->pending);
 	mm_tzset_free(r->tzset);
 	g_hash_table_destroy(r->zones_added);
+	g_hash_table_destroy(r->zone_ids);
+	g_hash_table_destroy(r->builtin_zones);
 	g_hash_table_destroy(r->seen_ids);
 	g_hash_table_destroy(r->full_ids);
 	g_hash_table_destroy(r->master_uids);
