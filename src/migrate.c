@@ -444,7 +444,10 @@ remove_pending(struct run *run)
 	}
 }
 
-/* Numbers the updates by first start time and renames them into place. */
+/*
+ * Numbers the updates by first start time and has them renamed into place
+ * (published() waits for that).
+ */
 static int
 publish_updates(struct run *run, struct mm_diag *diag)
 {
@@ -476,7 +479,7 @@ publish_updates(struct run *run, struct mm_diag *diag)
 			names[n] = final_name(i + 1, up->id, exts[k]);
 			from = hidden_path(run, up->id, exts[k]);
 			to = g_strdup_printf("%s/%s", run->stats->user_dir, names[n]);
-			rc = mm_output_rename_unsynced(from, to, diag);
+			rc = mm_writer_rename(run->writer, from, to, diag);
 			g_free(from);
 			g_free(to);
 			outputs[n] = names[n];
@@ -488,6 +491,18 @@ publish_updates(struct run *run, struct mm_diag *diag)
 		if (rc < 0)
 			return -1;
 	}
+	return 0;
+}
+
+/*
+ * The renames publish_updates() queued, done and on disk: the writer does
+ * them while calendar.ics is written.
+ */
+static int
+published(struct run *run, struct mm_diag *diag)
+{
+	if (mm_writer_finish(run->writer, diag) < 0)
+		return -1;
 	/* The renames themselves, once for the folder. */
 	if (run->pending->len > 0 && mm_output_sync(run->updates_dir, diag) < 0)
 		return -1;
@@ -729,6 +744,8 @@ mm_migrate_user(const struct mm_migrate_request *req,
 	if (publish_updates(&run, diag) < 0)
 		goto out;
 	if (write_calendar(&run, diag) < 0)
+		goto out;
+	if (published(&run, diag) < 0)
 		goto out;
 
 	cid = req->correlation_id ? g_strdup(req->correlation_id) :

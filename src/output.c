@@ -376,13 +376,19 @@ mm_output_sync(const char *dir, struct mm_diag *diag)
 		return mm_diag_set(diag, MM_DIAG_IOERR, "cannot sync %s: %s", dir,
 		    g_strerror(errno));
 #ifdef __linux__
+	/*
+	 * syncfs() returns once the whole file system, DIR included, is on
+	 * disk: an fsync() of DIR after it only flushed the device's cache
+	 * again (0.6 s after 36,000 updates on a virtual disk).
+	 */
 	if (syncfs(fd) != 0)
 		rc = -1;
 #else
+	/* sync() may return before the writing is done: DIR is waited for. */
 	sync();
-#endif
-	if (rc == 0 && fsync(fd) != 0 && errno != EINVAL)
+	if (fsync(fd) != 0 && errno != EINVAL)
 		rc = -1;
+#endif
 	if (rc != 0)
 		mm_diag_set(diag, MM_DIAG_IOERR, "cannot sync %s: %s", dir,
 		    g_strerror(errno));
@@ -407,9 +413,11 @@ mm_output_rename_unsynced(const char *from, const char *to,
  * POSIX threads rather than GLib's: GMutex is made of bare futexes that
  * helgrind and DRD cannot see, and these tools are how this is checked.
  */
+/* A file to write (DATA) or to rename (TO). */
 struct write_task {
 	char *path;
-	GString *data;
+	GString *data;          /* owned, or NULL for a rename */
+	char *to;               /* owned, or NULL for a write */
 };
 
 struct mm_writer {
@@ -430,8 +438,25 @@ static void
 write_task_free(struct write_task *task)
 {
 	g_free(task->path);
-	g_string_free(task->data, TRUE);
+	if (task->data != NULL)
+		g_string_free(task->data, TRUE);
+	g_free(task->to);
 	g_free(task);
+}
+
+static size_t
+task_octets(const struct write_task *task)
+{
+	return task->data != NULL ? task->data->len : 0;
+}
+
+static int
+task_run(const struct write_task *task, struct mm_diag *diag)
+{
+	if (task->to != NULL)
+		return mm_output_rename_unsynced(task->path, task->to, diag);
+	return mm_output_write_unsynced(task->path, task->data->str,
+	    task->data->len, diag);
 }
 
 static void *
@@ -451,13 +476,12 @@ writer_main(void *data)
 		task = g_queue_pop_head(&w->tasks);
 		if (task == NULL)
 			break;
-		len = task->data->len;
+		len = task_octets(task);
 		w->busy = true;
 		mm_diag_init(&d);
 		if (!w->failed) {
 			pthread_mutex_unlock(&w->lock);
-			rc = mm_output_write_unsynced(task->path, task->data->str,
-			    len, &d);
+			rc = task_run(task, &d);
 			pthread_mutex_lock(&w->lock);
 		}
 		if (rc < 0 && !w->failed) {
@@ -513,23 +537,23 @@ writer_failure(const struct mm_writer *w, struct mm_diag *diag)
 	return mm_diag_set(diag, w->error.code, "%s", w->error.message);
 }
 
-int
-mm_writer_write(struct mm_writer *w, const char *path, GString *data,
+/* Runs or queues TASK (owned). */
+static int
+writer_submit(struct mm_writer *w, struct write_task *task,
     struct mm_diag *diag)
 {
-	struct write_task *task;
+	size_t len = task_octets(task);
 	int rc = 0;
 
 	if (!w->started) {
 		if (w->failed) {
-			g_string_free(data, TRUE);
+			write_task_free(task);
 			return writer_failure(w, diag);
 		}
-		if (w->direct < WRITER_DIRECT) {
-			w->direct++;
-			rc = mm_output_write_unsynced(path, data->str, data->len,
-			    &w->error);
-			g_string_free(data, TRUE);
+		if (task->to != NULL || w->direct < WRITER_DIRECT) {
+			w->direct += task->to == NULL;
+			rc = task_run(task, &w->error);
+			write_task_free(task);
 			if (rc < 0) {
 				w->failed = true;
 				return writer_failure(w, diag);
@@ -541,21 +565,40 @@ mm_writer_write(struct mm_writer *w, const char *path, GString *data,
 	pthread_mutex_lock(&w->lock);
 	/* One file larger than the backlog still goes, alone. */
 	while (!w->failed && w->backlog > 0 &&
-	    w->backlog + data->len > MM_LIMIT_WRITE_BACKLOG)
+	    w->backlog + len > MM_LIMIT_WRITE_BACKLOG)
 		pthread_cond_wait(&w->changed, &w->lock);
 	if (w->failed) {
 		rc = writer_failure(w, diag);
-		g_string_free(data, TRUE);
+		write_task_free(task);
 	} else {
-		task = g_new(struct write_task, 1);
-		task->path = g_strdup(path);
-		task->data = data;
-		w->backlog += data->len;
+		w->backlog += len;
 		g_queue_push_tail(&w->tasks, task);
 		pthread_cond_broadcast(&w->changed);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return rc;
+}
+
+int
+mm_writer_write(struct mm_writer *w, const char *path, GString *data,
+    struct mm_diag *diag)
+{
+	struct write_task *task = g_new0(struct write_task, 1);
+
+	task->path = g_strdup(path);
+	task->data = data;
+	return writer_submit(w, task, diag);
+}
+
+int
+mm_writer_rename(struct mm_writer *w, const char *from, const char *to,
+    struct mm_diag *diag)
+{
+	struct write_task *task = g_new0(struct write_task, 1);
+
+	task->path = g_strdup(from);
+	task->to = g_strdup(to);
+	return writer_submit(w, task, diag);
 }
 
 int

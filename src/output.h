@@ -53,7 +53,10 @@ int mm_output_write_unsynced(const char *path, const void *data, size_t len,
     struct mm_diag *diag);
 int mm_output_rename_unsynced(const char *from, const char *to,
     struct mm_diag *diag);
-/* Flushes DIR's file system (syncfs), then DIR itself.  -1 with diag (74). */
+/*
+ * Flushes DIR's file system, DIR included (syncfs; elsewhere sync and an
+ * fsync of DIR).  -1 with diag (74).
+ */
 int mm_output_sync(const char *dir, struct mm_diag *diag);
 
 /*
@@ -76,6 +79,13 @@ struct mm_writer *mm_writer_new(void);
  */
 int mm_writer_write(struct mm_writer *writer, const char *path, GString *data,
     struct mm_diag *diag);
+/*
+ * Queues the rename of FROM to TO (mm_output_rename_unsynced()) after the
+ * files queued before it; done at once when the thread has not started.
+ * Returns as mm_writer_write() does.
+ */
+int mm_writer_rename(struct mm_writer *writer, const char *from,
+    const char *to, struct mm_diag *diag);
 /*
  * Waits until every queued file is written.  Returns 0, or -1 with diag
  * when a write failed: no file of the queue is being written any more, so

@@ -514,6 +514,63 @@ test_writer(void)
 	mm_writer_free(NULL);
 }
 
+/* Renames queued after the writes they follow, with and without the thread. */
+static void
+test_writer_rename(void)
+{
+	static const unsigned counts[] = { 3, 300 };
+
+	for (size_t c = 0; c < G_N_ELEMENTS(counts); c++) {
+		char *dir = fresh_dir("writer-rename");
+		struct mm_writer *w = mm_writer_new();
+		struct mm_diag diag;
+		unsigned i, ok = 0, left = 0;
+		int rc = 0;
+
+		mm_diag_init(&diag);
+		for (i = 1; i <= counts[c]; i++) {
+			char *path = g_strdup_printf("%s/.f%u.part", dir, i);
+
+			rc |= mm_writer_write(w, path, writer_content(i, 300),
+			    &diag);
+			g_free(path);
+		}
+		for (i = 1; i <= counts[c]; i++) {
+			char *from = g_strdup_printf("%s/.f%u.part", dir, i);
+			char *to = g_strdup_printf("%s/%04u", dir, counts[c] - i + 1);
+
+			rc |= mm_writer_rename(w, from, to, &diag);
+			g_free(from);
+			g_free(to);
+		}
+		rc |= mm_writer_finish(w, &diag);
+		mm_writer_free(w);
+		for (i = 1; i <= counts[c]; i++) {
+			char *path = g_strdup_printf("%s/%04u", dir, counts[c] - i + 1);
+			char *hidden = g_strdup_printf("%s/.f%u.part", dir, i);
+			char *got = NULL;
+			GString *want = writer_content(i, 300);
+
+			if (g_file_get_contents(path, &got, NULL, NULL) &&
+			    strcmp(got, want->str) == 0)
+				ok++;
+			if (g_file_test(hidden, G_FILE_TEST_EXISTS))
+				left++;
+			g_unlink(path);
+			g_free(got);
+			g_free(path);
+			g_free(hidden);
+			g_string_free(want, TRUE);
+		}
+		tap_ok(rc == 0 && ok == counts[c] && left == 0,
+		    "writer renames %u files after writing them (%u right, %u "
+		    "hidden left)", counts[c], ok, left);
+		g_rmdir(dir);
+		g_free(dir);
+		mm_diag_release(&diag);
+	}
+}
+
 int
 main(void)
 {
@@ -534,6 +591,7 @@ main(void)
 	test_safe_name();
 	test_hash_id();
 	test_writer();
+	test_writer_rename();
 	g_rmdir(tmpdir);
 	g_free(tmpdir);
 	return tap_done();
