@@ -444,10 +444,13 @@ write_task_free(struct write_task *task)
 	g_free(task);
 }
 
+/* What TASK holds in memory, for the backlog: a rename's two names too. */
 static size_t
 task_octets(const struct write_task *task)
 {
-	return task->data != NULL ? task->data->len : 0;
+	if (task->data != NULL)
+		return task->data->len;
+	return sizeof(*task) + strlen(task->path) + strlen(task->to) + 2;
 }
 
 static int

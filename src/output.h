@@ -60,13 +60,15 @@ int mm_output_rename_unsynced(const char *from, const char *to,
 int mm_output_sync(const char *dir, struct mm_diag *diag);
 
 /*
- * A thread that writes such files (mm_output_write_unsynced()) while the
- * caller goes on with its next meeting, so the kernel's work of creating
- * and filling them runs on another core.  The first few files are written
- * at once, without the thread: a small mailbox never starts one.  Files
- * are written in the order given.  At most MM_LIMIT_WRITE_BACKLOG octets wait: mm_writer_write()
- * waits for the thread when more would.  After a failure nothing more is
- * written, and the failure is the answer to every later call.
+ * A thread that writes such files (mm_output_write_unsynced()), and
+ * renames them, while the caller goes on with its next meeting, so the
+ * kernel's work of creating and filling them runs on another core.  The
+ * first few files are written at once, without the thread: a small
+ * mailbox never starts one.  Files are written and renamed in the order
+ * given.  At most MM_LIMIT_WRITE_BACKLOG octets wait (file contents, or
+ * the two names of a rename): the caller waits for the thread when more
+ * would.  After a failure nothing more is done, and the failure is the
+ * answer to every later call.
  */
 struct mm_writer;
 
