@@ -2508,33 +2508,38 @@ xml_init(void)
 	}
 }
 
+/* The elements the reader looks for, by namespace and local name. */
+static const struct {
+	const char *ns;
+	const char *local;
+	enum kind kind;
+} kinds[] = {
+	{ MM_EWS_NS_MESSAGES, "Items", K_ITEMS },
+	{ MM_EWS_NS_MESSAGES, "GetItemResponseMessage", K_RESPONSE_GET },
+	{ MM_EWS_NS_MESSAGES, "FindItemResponseMessage", K_RESPONSE_FIND },
+	{ MM_EWS_NS_MESSAGES, "ResponseCode", K_RESPONSE_CODE },
+	{ MM_EWS_NS_MESSAGES, "MessageText", K_MESSAGE_TEXT },
+	{ MM_EWS_NS_TYPES, "Items", K_ITEMS },
+	{ MM_EWS_NS_TYPES, "CalendarItem", K_CALENDAR_ITEM },
+};
+
 static enum kind
 classify(const char *ns, const char *local)
 {
+	bool messages, types;
+
 	if (ns == NULL || local == NULL)
 		return K_OTHER;
-	if (strcmp(ns, MM_EWS_NS_MESSAGES) == 0) {
-		if (strcmp(local, "Items") == 0)
-			return K_ITEMS;
-		if (strcmp(local, "GetItemResponseMessage") == 0)
-			return K_RESPONSE_GET;
-		if (strcmp(local, "FindItemResponseMessage") == 0)
-			return K_RESPONSE_FIND;
-		if (g_str_has_suffix(local, "ResponseMessage"))
-			return K_RESPONSE_OTHER;
-		if (strcmp(local, "ResponseCode") == 0)
-			return K_RESPONSE_CODE;
-		if (strcmp(local, "MessageText") == 0)
-			return K_MESSAGE_TEXT;
+	for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++)
+		if (strcmp(local, kinds[i].local) == 0 &&
+		    strcmp(ns, kinds[i].ns) == 0)
+			return kinds[i].kind;
+	messages = strcmp(ns, MM_EWS_NS_MESSAGES) == 0;
+	types = !messages && strcmp(ns, MM_EWS_NS_TYPES) == 0;
+	if (messages && g_str_has_suffix(local, "ResponseMessage"))
+		return K_RESPONSE_OTHER;
+	if (messages || types)
 		return K_EWS;
-	}
-	if (strcmp(ns, MM_EWS_NS_TYPES) == 0) {
-		if (strcmp(local, "Items") == 0)
-			return K_ITEMS;
-		if (strcmp(local, "CalendarItem") == 0)
-			return K_CALENDAR_ITEM;
-		return K_EWS;
-	}
 	/*
 	 * SOAP 1.1 (http://schemas.xmlsoap.org/soap/envelope/, or https in
 	 * Microsoft's docs samples) or SOAP 1.2.
