@@ -400,8 +400,9 @@ remove_old_updates(const char *updates_dir)
 
 /*
  * Removes the hidden files a killed run may have left in DIR: our own
- * ".<id>.<ext>.part" updates and the ".<name>.tmp-XXXXXX" files of
- * mm_outfile_open().  A new run rewrites everything they held.
+ * ".<id>.<ext>.part" updates, the ".<name>.tmp-XXXXXX" files of
+ * mm_outfile_open() and a ".status-spool-XXXXXX" of mm_report_new().  A
+ * new run rewrites everything they held.
  */
 static void
 remove_stale(const char *dir)
@@ -415,8 +416,13 @@ remove_stale(const char *dir)
 		if (e->d_name[0] != '.' || strcmp(e->d_name, ".") == 0 ||
 		    strcmp(e->d_name, "..") == 0)
 			continue;
+		/*
+		 * A status spool is unlinked as soon as it is made
+		 * (report.c), but a kill between the two leaves it.
+		 */
 		if (g_str_has_suffix(e->d_name, ".part") ||
-		    strstr(e->d_name, ".tmp-") != NULL) {
+		    strstr(e->d_name, ".tmp-") != NULL ||
+		    g_str_has_prefix(e->d_name, ".status-spool-")) {
 			char *path = g_build_filename(dir, e->d_name, NULL);
 
 			unlink(path);
