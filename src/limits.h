@@ -37,6 +37,12 @@
  * and the migration waits for it.  A bound on memory, never an error.
  */
 #define MM_LIMIT_WRITE_BACKLOG      ((size_t)4 << 20)
+/*
+ * Octets a spool (output.h: a request's status entries, its calendar's
+ * events) keeps in memory before it moves to a file.  A bound on memory,
+ * never an error.
+ */
+#define MM_LIMIT_SPOOL_MEMORY       ((size_t)1 << 20)
 /* Rows of a CSV file (directory, links, users) and fields of one row. */
 #define MM_LIMIT_CSV_ROWS           2000000
 #define MM_LIMIT_CSV_FIELDS         256

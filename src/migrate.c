@@ -59,7 +59,7 @@ struct run {
 	GHashTable *ids;        /* ids used so far, to disambiguate */
 	GStringChunk *id_names; /* their text, one allocation for many */
 	/* calendar.ics: events spooled, VTIMEZONEs collected by TZID */
-	FILE *calendar_events;
+	struct mm_spool *calendar_events;
 	GString *calendar_zones;
 	GHashTable *calendar_tzids;
 	unsigned updated_events;
@@ -236,18 +236,16 @@ write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
 	/* The organizer's own copy, for calendar.ics. */
 	{
 		GString *events = g_string_new(NULL);
+		int r;
 
 		mm_write_itip_timezones(run->calendar_zones, m, v->event_selected,
 		    run->calendar_tzids);
 		mm_write_itip_events(events, m, v->event_selected);
-		if (fwrite(events->str, 1, events->len, run->calendar_events) !=
-		    events->len) {
-			g_string_free(events, TRUE);
-			mm_diag_set(diag, MM_DIAG_IOERR,
-			    "cannot write calendar spool: %s", g_strerror(errno));
-			goto out;
-		}
+		r = mm_spool_write(run->calendar_events, events->str, events->len,
+		    diag);
 		g_string_free(events, TRUE);
+		if (r < 0)
+			goto out;
 	}
 
 	if ((req->formats & MM_FORMAT_ICS) &&
@@ -401,8 +399,9 @@ remove_old_updates(const char *updates_dir)
 /*
  * Removes the hidden files a killed run may have left in DIR: our own
  * ".<id>.<ext>.part" updates, the ".<name>.tmp-XXXXXX" files of
- * mm_outfile_open() and a ".status-spool-XXXXXX" of mm_report_new().  A
- * new run rewrites everything they held.
+ * mm_outfile_open() and a spool's ".spool-XXXXXX" (output.c, where
+ * O_TMPFILE is missing; earlier versions named it ".status-spool-XXXXXX").
+ * A new run rewrites everything they held.
  */
 static void
 remove_stale(const char *dir)
@@ -417,11 +416,12 @@ remove_stale(const char *dir)
 		    strcmp(e->d_name, "..") == 0)
 			continue;
 		/*
-		 * A status spool is unlinked as soon as it is made
-		 * (report.c), but a kill between the two leaves it.
+		 * A named spool is removed as soon as it is made, but a kill
+		 * between the two leaves it.
 		 */
 		if (g_str_has_suffix(e->d_name, ".part") ||
 		    strstr(e->d_name, ".tmp-") != NULL ||
+		    g_str_has_prefix(e->d_name, ".spool-") ||
 		    g_str_has_prefix(e->d_name, ".status-spool-")) {
 			char *path = g_build_filename(dir, e->d_name, NULL);
 
@@ -450,73 +450,82 @@ remove_pending(struct run *run)
 	}
 }
 
-/*
- * Numbers the updates by first start time and has them renamed into place
- * (published() waits for that).
- */
-static int
-publish_updates(struct run *run, struct mm_diag *diag)
+static const char *const update_exts[] = { "ics", "eml", "ews.xml" };
+
+static bool
+update_has(const struct pending_update *up, size_t k)
 {
-	if (mm_writer_finish(run->writer, diag) < 0)
-		return -1;
+	return k == 0 ? up->has_ics : k == 1 ? up->has_eml : up->has_ews;
+}
+
+/*
+ * Numbers the updates by first start time and gives the report their
+ * names, which are known before any file is in place.
+ */
+static void
+number_updates(struct run *run)
+{
 	g_array_sort(run->pending, compare_pending);
-	/* The hidden files' data on disk before any final name points at it. */
-	if (run->pending->len > 0 && mm_output_sync(run->updates_dir, diag) < 0)
-		return -1;
-	remove_old_updates(run->updates_dir);
 	for (guint i = 0; i < run->pending->len; i++) {
 		struct pending_update *up =
 		    &g_array_index(run->pending, struct pending_update, i);
 		const char *outputs[4] = { NULL, NULL, NULL, NULL };
 		char *names[3] = { NULL, NULL, NULL };
 		size_t n = 0;
-		int rc = 0;
-		static const char *const exts[] = { "ics", "eml", "ews.xml" };
-		bool has[3];
 
-		has[0] = up->has_ics;
-		has[1] = up->has_eml;
-		has[2] = up->has_ews;
-		for (size_t k = 0; k < 3 && rc == 0; k++) {
-			char *from, *to;
-
-			if (!has[k])
+		for (size_t k = 0; k < G_N_ELEMENTS(update_exts); k++) {
+			if (!update_has(up, k))
 				continue;
-			names[n] = final_name(i + 1, up->id, exts[k]);
-			from = hidden_path(run, up->id, exts[k]);
-			to = g_strdup_printf("%s/%s", run->stats->user_dir, names[n]);
-			rc = mm_writer_rename(run->writer, from, to, diag);
-			g_free(from);
-			g_free(to);
+			names[n] = final_name(i + 1, up->id, update_exts[k]);
 			outputs[n] = names[n];
 			n++;
 		}
 		mm_report_set_outputs(run->report, up->report_index, outputs);
 		for (size_t k = 0; k < n; k++)
 			g_free(names[k]);
-		if (rc < 0)
-			return -1;
 	}
-	return 0;
 }
 
 /*
- * The renames publish_updates() queued, done and on disk: the writer does
- * them while calendar.ics is written.
+ * Renames the hidden update files to the names number_updates() gave
+ * them, by the writer (in its thread when it has one), and waits for it.
  */
 static int
-published(struct run *run, struct mm_diag *diag)
+rename_updates(struct run *run, struct mm_diag *diag)
 {
-	if (mm_writer_finish(run->writer, diag) < 0)
-		return -1;
-	/* The renames themselves, once for the folder. */
-	if (run->pending->len > 0 && mm_output_sync(run->updates_dir, diag) < 0)
-		return -1;
-	return 0;
+	remove_old_updates(run->updates_dir);
+	for (guint i = 0; i < run->pending->len; i++) {
+		struct pending_update *up =
+		    &g_array_index(run->pending, struct pending_update, i);
+
+		for (size_t k = 0; k < G_N_ELEMENTS(update_exts); k++) {
+			char *name, *from, *to;
+			int rc;
+
+			if (!update_has(up, k))
+				continue;
+			name = final_name(i + 1, up->id, update_exts[k]);
+			from = hidden_path(run, up->id, update_exts[k]);
+			to = g_build_filename(run->stats->user_dir, name, NULL);
+			rc = mm_writer_rename(run->writer, from, to, diag);
+			g_free(name);
+			g_free(from);
+			g_free(to);
+			if (rc < 0)
+				return -1;
+		}
+	}
+	return mm_writer_finish(run->writer, diag);
 }
 
+/*
+ * Writes calendar.ics to its temporary name and closes it unsynced: *FILE
+ * is then the caller's to publish.  With nothing updated, *FILE is NULL and
+ * an earlier run's calendar.ics, which would mislead, is removed.
+ */
 static int
-write_calendar(struct run *run, struct mm_diag *diag)
+write_calendar(struct run *run, struct mm_outfile **out,
+    struct mm_diag *diag)
 {
 	char *path = g_build_filename(run->stats->user_dir, "calendar.ics", NULL);
 	struct mm_outfile *file = NULL;
@@ -526,8 +535,8 @@ write_calendar(struct run *run, struct mm_diag *diag)
 	size_t n;
 	int rc = -1;
 
+	*out = NULL;
 	if (run->updated_events == 0) {
-		/* Nothing updated: an earlier run's calendar.ics would mislead. */
 		unlink(path);
 		rc = 0;
 		goto out;
@@ -539,26 +548,68 @@ write_calendar(struct run *run, struct mm_diag *diag)
 	file = mm_outfile_open(path, diag);
 	if (file == NULL)
 		goto out;
-	if (mm_outfile_write(file, head->str, head->len, diag) < 0)
+	if (mm_outfile_write(file, head->str, head->len, diag) < 0 ||
+	    mm_spool_rewind(run->calendar_events, diag) < 0)
 		goto out;
-	rewind(run->calendar_events);
-	while ((n = fread(buf, 1, sizeof buf, run->calendar_events)) > 0)
-		if (mm_outfile_write(file, buf, n, diag) < 0)
+	do {
+		if (mm_spool_read(run->calendar_events, buf, sizeof buf, &n,
+		    diag) < 0 || mm_outfile_write(file, buf, n, diag) < 0)
 			goto out;
-	if (ferror(run->calendar_events)) {
-		mm_diag_set(diag, MM_DIAG_IOERR, "cannot read calendar spool: %s",
-		    g_strerror(errno));
+	} while (n > 0);
+	if (mm_outfile_write(file, tail->str, tail->len, diag) < 0 ||
+	    mm_outfile_close(file, diag) < 0)
 		goto out;
-	}
-	if (mm_outfile_write(file, tail->str, tail->len, diag) < 0)
-		goto out;
-	rc = mm_outfile_commit(file, diag);
+	*out = file;
 	file = NULL;
+	rc = 0;
 out:
 	mm_outfile_abort(file);
 	g_free(path);
 	g_string_free(head, TRUE);
 	g_string_free(tail, TRUE);
+	return rc;
+}
+
+/*
+ * Puts the request's files in place with two flushes of the file system,
+ * however many there are: each is written under a hidden name, one sync
+ * puts all their data on disk, they are renamed into place (status.json
+ * last), and a second sync makes the renames durable.  A final name never
+ * points at data that is not on disk, and a killed run leaves only hidden
+ * files, which the next run sweeps (remove_stale()).  A flush per file
+ * made a small request wait on eight of them.
+ */
+static int
+publish(struct run *run, const struct mm_report_info *info,
+    struct mm_diag *diag)
+{
+	const char *user_dir = run->stats->user_dir;
+	struct mm_outfile *calendar = NULL;
+	int rc = -1;
+
+	number_updates(run);
+	/* While the writer may still be filling the last update files. */
+	if (write_calendar(run, &calendar, diag) < 0 ||
+	    mm_report_finish(run->report, info, user_dir,
+	    run->stats->last_message, diag) < 0 ||
+	    mm_writer_finish(run->writer, diag) < 0)
+		goto out;
+	if (mm_output_sync(user_dir, diag) < 0 ||
+	    rename_updates(run, diag) < 0)
+		goto out;
+	if (calendar != NULL) {
+		rc = mm_outfile_publish(calendar, diag);
+		calendar = NULL;
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
+	if (mm_report_publish(run->report, diag) < 0 ||
+	    mm_output_sync(user_dir, diag) < 0)
+		goto out;
+	rc = 0;
+out:
+	mm_outfile_abort(calendar);
 	return rc;
 }
 
@@ -707,13 +758,9 @@ setup(struct run *run, struct mm_diag *diag)
 	run->writer = mm_writer_new();
 	remove_stale(run->stats->user_dir);
 	remove_stale(run->updates_dir);
-	run->report = mm_report_new(run->stats->user_dir, diag);
-	if (run->report == NULL)
-		return -1;
-	run->calendar_events = tmpfile();
-	if (run->calendar_events == NULL)
-		return mm_diag_set(diag, MM_DIAG_CANTCREAT,
-		    "cannot create a temporary file: %s", g_strerror(errno));
+	run->report = mm_report_new(run->stats->user_dir);
+	run->calendar_events = mm_spool_new("calendar spool",
+	    run->stats->user_dir);
 	return 0;
 }
 
@@ -747,13 +794,6 @@ mm_migrate_user(const struct mm_migrate_request *req,
 		rc = 0;
 		goto out;
 	}
-	if (publish_updates(&run, diag) < 0)
-		goto out;
-	if (write_calendar(&run, diag) < 0)
-		goto out;
-	if (published(&run, diag) < 0)
-		goto out;
-
 	cid = req->correlation_id ? g_strdup(req->correlation_id) :
 	    correlation_id(req);
 	info.correlation_id = cid;
@@ -763,8 +803,7 @@ mm_migrate_user(const struct mm_migrate_request *req,
 	info.upn = run.identity.upn ? run.identity.upn : run.identity.given;
 	info.migration_type = mm_migrate_type_name(req->source_types, req->target);
 	info.retry_count = req->retry_count;
-	if (mm_report_finish(run.report, &info, stats->user_dir,
-	    stats->last_message, diag) < 0)
+	if (publish(&run, &info, diag) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -777,8 +816,7 @@ out:
 	g_string_chunk_free(run.id_names);
 	g_string_free(run.calendar_zones, TRUE);
 	g_hash_table_destroy(run.calendar_tzids);
-	if (run.calendar_events != NULL)
-		fclose(run.calendar_events);
+	mm_spool_free(run.calendar_events);
 	mm_report_free(run.report);
 	mm_templates_free(run.templates);
 	mm_block_engine_free(run.engine);

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -171,27 +172,39 @@ outfile_free(struct mm_outfile *file)
 	g_free(file);
 }
 
-int
-mm_outfile_commit(struct mm_outfile *file, struct mm_diag *diag)
+/*
+ * Flushes FILE's buffer, fsyncs it when SYNC, and closes it: its bytes are
+ * all in the temporary file.  -1 with diag; FILE is left to the caller.
+ */
+static int
+outfile_close(struct mm_outfile *file, bool sync, struct mm_diag *diag)
 {
-	char *dir = NULL;
-	int fd, rc = -1;
+	int fd;
 
-	if (file->error != NULL) {
-		mm_diag_set(diag, MM_DIAG_IOERR, "%s", file->error);
-		goto out;
-	}
+	if (file->error != NULL)
+		return mm_diag_set(diag, MM_DIAG_IOERR, "%s", file->error);
 	if (flush(file, diag) != 0)
-		goto out;
-	if (fsync(file->fd) != 0) {
-		fail(file, errno, diag);
-		goto out;
-	}
+		return -1;
+	if (sync && fsync(file->fd) != 0)
+		return fail(file, errno, diag);
 	/* Close reports delayed write errors (NFS, quotas): it is checked. */
 	fd = file->fd;
 	file->fd = -1;
-	if (close(fd) != 0) {
-		fail(file, errno, diag);
+	if (close(fd) != 0)
+		return fail(file, errno, diag);
+	return 0;
+}
+
+/* Renames a closed FILE into place; frees it in every case. */
+static int
+outfile_rename(struct mm_outfile *file, bool sync, struct mm_diag *diag)
+{
+	char *dir = NULL;
+	int rc = -1;
+
+	if (file->fd >= 0) {
+		mm_diag_set(diag, MM_DIAG_INTERNAL, "%s published before it was "
+		    "closed", file->path);
 		goto out;
 	}
 	if (rename(file->tmp_path, file->path) != 0) {
@@ -201,19 +214,40 @@ mm_outfile_commit(struct mm_outfile *file, struct mm_diag *diag)
 	g_free(file->tmp_path);
 	file->tmp_path = NULL;
 	dir = dir_of(file->path);
-	if (sync_dir(dir) != 0) {
+	if (sync && sync_dir(dir) != 0) {
 		fail(file, errno, diag);
 		goto out;
 	}
 	rc = 0;
 out:
 	g_free(dir);
-	if (rc != 0) {
+	if (rc != 0)
 		mm_outfile_abort(file);
-		return rc;
-	}
-	outfile_free(file);
+	else
+		outfile_free(file);
 	return rc;
+}
+
+int
+mm_outfile_commit(struct mm_outfile *file, struct mm_diag *diag)
+{
+	if (outfile_close(file, true, diag) != 0) {
+		mm_outfile_abort(file);
+		return -1;
+	}
+	return outfile_rename(file, true, diag);
+}
+
+int
+mm_outfile_close(struct mm_outfile *file, struct mm_diag *diag)
+{
+	return outfile_close(file, false, diag);
+}
+
+int
+mm_outfile_publish(struct mm_outfile *file, struct mm_diag *diag)
+{
+	return outfile_rename(file, false, diag);
 }
 
 void
@@ -265,6 +299,162 @@ mm_output_rename(const char *from, const char *to, struct mm_diag *diag)
 out:
 	g_free(dir);
 	return rc;
+}
+
+/* ---- spools -------------------------------------------------------- */
+
+struct mm_spool {
+	char *what;
+	char *dir;
+	GString *memory;        /* the octets until they move to FILE */
+	size_t read_at;         /* in MEMORY, when reading */
+	FILE *file;             /* NULL while MEMORY holds everything */
+	bool reading;
+	char *error;            /* the first failure, the answer to every call */
+};
+
+struct mm_spool *
+mm_spool_new(const char *what, const char *dir)
+{
+	struct mm_spool *spool = g_new0(struct mm_spool, 1);
+
+	spool->what = g_strdup(what);
+	spool->dir = g_strdup(dir);
+	spool->memory = g_string_new(NULL);
+	return spool;
+}
+
+void
+mm_spool_free(struct mm_spool *spool)
+{
+	if (spool == NULL)
+		return;
+	if (spool->file != NULL)
+		fclose(spool->file);
+	if (spool->memory != NULL)
+		g_string_free(spool->memory, TRUE);
+	g_free(spool->what);
+	g_free(spool->dir);
+	g_free(spool->error);
+	g_free(spool);
+}
+
+static int
+spool_fail(struct mm_spool *spool, enum mm_diag_code code, const char *doing,
+    int errnum, struct mm_diag *diag)
+{
+	if (spool->error == NULL)
+		spool->error = g_strdup_printf("cannot %s the %s in %s: %s", doing,
+		    spool->what, spool->dir, g_strerror(errnum));
+	return mm_diag_set(diag, code, "%s", spool->error);
+}
+
+/*
+ * A file with no name in the spool's folder: nothing stays behind however
+ * the process ends.  Where O_TMPFILE is not supported, a name that is
+ * removed at once (a kill between the two leaves ".spool-XXXXXX", which
+ * migrate.c's sweep of stale files takes).
+ */
+static int
+spool_open_file(const char *dir)
+{
+	char *tmpl;
+	int fd;
+
+#ifdef O_TMPFILE
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR &&
+	    errno != EINVAL))
+		return fd;
+#endif
+	tmpl = g_build_filename(dir, ".spool-XXXXXX", NULL);
+	fd = g_mkstemp_full(tmpl, O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		g_unlink(tmpl);
+	g_free(tmpl);
+	return fd;
+}
+
+/* Moves what memory holds to a file: the spool outgrew its memory. */
+static int
+spool_spill(struct mm_spool *spool, struct mm_diag *diag)
+{
+	int fd = spool_open_file(spool->dir);
+
+	if (fd < 0)
+		return spool_fail(spool, MM_DIAG_CANTCREAT, "create", errno, diag);
+	spool->file = fdopen(fd, "w+");
+	if (spool->file == NULL) {
+		int saved = errno;
+
+		close(fd);
+		return spool_fail(spool, MM_DIAG_CANTCREAT, "create", saved, diag);
+	}
+	if (fwrite(spool->memory->str, 1, spool->memory->len, spool->file) !=
+	    spool->memory->len)
+		return spool_fail(spool, MM_DIAG_IOERR, "write", errno, diag);
+	g_string_free(spool->memory, TRUE);
+	spool->memory = NULL;
+	return 0;
+}
+
+int
+mm_spool_write(struct mm_spool *spool, const void *data, size_t len,
+    struct mm_diag *diag)
+{
+	if (spool->error != NULL)
+		return mm_diag_set(diag, MM_DIAG_IOERR, "%s", spool->error);
+	if (spool->reading)
+		return mm_diag_set(diag, MM_DIAG_INTERNAL, "the %s in %s is written "
+		    "after it was read", spool->what, spool->dir);
+	if (spool->file == NULL) {
+		if (len <= MM_LIMIT_SPOOL_MEMORY - spool->memory->len) {
+			g_string_append_len(spool->memory, data, (gssize)len);
+			return 0;
+		}
+		if (spool_spill(spool, diag) < 0)
+			return -1;
+	}
+	if (fwrite(data, 1, len, spool->file) != len)
+		return spool_fail(spool, MM_DIAG_IOERR, "write", errno, diag);
+	return 0;
+}
+
+int
+mm_spool_rewind(struct mm_spool *spool, struct mm_diag *diag)
+{
+	if (spool->error != NULL)
+		return mm_diag_set(diag, MM_DIAG_IOERR, "%s", spool->error);
+	spool->reading = true;
+	spool->read_at = 0;
+	if (spool->file != NULL && (fflush(spool->file) != 0 ||
+	    fseek(spool->file, 0, SEEK_SET) != 0))
+		return spool_fail(spool, MM_DIAG_IOERR, "write", errno, diag);
+	return 0;
+}
+
+int
+mm_spool_read(struct mm_spool *spool, void *buf, size_t len, size_t *got,
+    struct mm_diag *diag)
+{
+	*got = 0;
+	if (spool->error != NULL)
+		return mm_diag_set(diag, MM_DIAG_IOERR, "%s", spool->error);
+	if (!spool->reading)
+		return mm_diag_set(diag, MM_DIAG_INTERNAL, "the %s in %s is read "
+		    "before it was rewound", spool->what, spool->dir);
+	if (spool->file == NULL) {
+		size_t left = spool->memory->len - spool->read_at;
+
+		*got = len < left ? len : left;
+		memcpy(buf, spool->memory->str + spool->read_at, *got);
+		spool->read_at += *got;
+		return 0;
+	}
+	*got = fread(buf, 1, len, spool->file);
+	if (*got < len && ferror(spool->file))
+		return spool_fail(spool, MM_DIAG_IOERR, "read", errno, diag);
+	return 0;
 }
 
 int

@@ -34,6 +34,21 @@ int mm_outfile_write(struct mm_outfile *file, const void *data, size_t len,
 int mm_outfile_commit(struct mm_outfile *file, struct mm_diag *diag);
 /* Removes the temporary file; frees FILE; accepts NULL. */
 void mm_outfile_abort(struct mm_outfile *file);
+/*
+ * For files published together (a request's calendar, status and report):
+ * mm_outfile_close() flushes and closes FILE without fsync, so one
+ * mm_output_sync() puts the data of them all on disk; mm_outfile_publish()
+ * then renames FILE into place without syncing its folder, and a last
+ * mm_output_sync() makes the renames durable.  Two flushes in all, where a
+ * commit of each file costs two of its own.
+ *
+ * mm_outfile_close() returns 0, or -1 with diag (74); FILE stays the
+ * caller's either way (publish or abort it).  mm_outfile_publish() frees
+ * FILE in every case and returns 0, or -1 with diag (74) and the temporary
+ * file removed.
+ */
+int mm_outfile_close(struct mm_outfile *file, struct mm_diag *diag);
+int mm_outfile_publish(struct mm_outfile *file, struct mm_diag *diag);
 
 /* Writes a whole file atomically (open, write, commit). */
 int mm_output_write_file(const char *path, const void *data, size_t len,
@@ -96,6 +111,38 @@ int mm_writer_rename(struct mm_writer *writer, const char *from,
 int mm_writer_finish(struct mm_writer *writer, struct mm_diag *diag);
 /* Finishes and ends the thread; accepts NULL. */
 void mm_writer_free(struct mm_writer *writer);
+
+/*
+ * A spool: octets kept for one pass over them later (a request's status
+ * entries, its calendar's events).  They stay in memory up to
+ * MM_LIMIT_SPOOL_MEMORY, then move to a file in the spool's folder that
+ * has no name (O_TMPFILE, or a name removed as soon as it is made), so a
+ * small request creates no file and a large one stays flat in memory.
+ */
+struct mm_spool;
+
+/*
+ * Owned; free with mm_spool_free().  WHAT names it in messages ("status
+ * spool"); DIR (copied) is where its file goes if it needs one.
+ */
+struct mm_spool *mm_spool_new(const char *what, const char *dir);
+/*
+ * Appends LEN octets of DATA.  Returns 0, or -1 with diag (73: "cannot
+ * create the WHAT in DIR: reason", 74: "cannot write the WHAT in DIR:
+ * reason"); after a failure every call fails the same way.
+ */
+int mm_spool_write(struct mm_spool *spool, const void *data, size_t len,
+    struct mm_diag *diag);
+/* Reads from the first octet on.  Returns 0, or -1 with diag (74). */
+int mm_spool_rewind(struct mm_spool *spool, struct mm_diag *diag);
+/*
+ * Reads up to LEN octets into BUF after mm_spool_rewind(); *GOT is how
+ * many (fewer only at the end, 0 there).  Returns 0, or -1 with diag (74).
+ */
+int mm_spool_read(struct mm_spool *spool, void *buf, size_t len, size_t *got,
+    struct mm_diag *diag);
+/* Accepts NULL. */
+void mm_spool_free(struct mm_spool *spool);
 
 /* Creates PATH and its parents (mode 0777 & ~umask).  -1 with diag (73). */
 int mm_output_mkdirs(const char *path, struct mm_diag *diag);

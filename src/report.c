@@ -45,8 +45,9 @@ struct entry {
 };
 
 struct mm_report {
-	char *spool_dir;
-	FILE *spool;            /* an unlinked file: nothing stays behind a crash */
+	struct mm_spool *spool; /* the entries, rendered */
+	struct mm_outfile *json_file;   /* finished, not yet published */
+	struct mm_outfile *text_file;
 	GArray *entries;        /* of struct entry */
 	GStringChunk *names;    /* the entries' output names */
 	unsigned total;
@@ -55,7 +56,6 @@ struct mm_report {
 	unsigned skipped;
 	unsigned skipped_by[REASON_SLOTS];
 	unsigned failed_by[REASON_SLOTS];
-	char *error;            /* the first spool failure */
 };
 
 /* ---- JSON writing ------------------------------------------------------ */
@@ -119,41 +119,13 @@ json_string_or_null(GString *out, const char *text)
 /* ---- the spool --------------------------------------------------------- */
 
 struct mm_report *
-mm_report_new(const char *spool_dir, struct mm_diag *diag)
+mm_report_new(const char *spool_dir)
 {
-	struct mm_report *report = NULL;
-	char *tmpl;
-	FILE *spool = NULL;
-	int fd;
+	struct mm_report *report = g_new0(struct mm_report, 1);
 
-	tmpl = g_build_filename(spool_dir, ".status-spool-XXXXXX", NULL);
-	fd = g_mkstemp_full(tmpl, O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		mm_diag_set(diag, MM_DIAG_CANTCREAT,
-		    "cannot create a status spool in %s: %s", spool_dir,
-		    g_strerror(errno));
-		goto out;
-	}
-	/*
-	 * Unlinked at once: the file lives as long as the descriptor, so a run
-	 * killed at any point leaves no stray file in the output tree.
-	 */
-	g_unlink(tmpl);
-	spool = fdopen(fd, "w+");
-	if (spool == NULL) {
-		mm_diag_set(diag, MM_DIAG_CANTCREAT,
-		    "cannot create a status spool in %s: %s", spool_dir,
-		    g_strerror(errno));
-		close(fd);
-		goto out;
-	}
-	report = g_new0(struct mm_report, 1);
-	report->spool_dir = g_strdup(spool_dir);
-	report->spool = spool;
+	report->spool = mm_spool_new("status spool", spool_dir);
 	report->entries = g_array_new(FALSE, TRUE, sizeof(struct entry));
 	report->names = g_string_chunk_new(65536);
-out:
-	g_free(tmpl);
 	return report;
 }
 
@@ -162,12 +134,11 @@ mm_report_free(struct mm_report *report)
 {
 	if (report == NULL)
 		return;
-	if (report->spool != NULL)
-		fclose(report->spool);
+	mm_spool_free(report->spool);
+	mm_outfile_abort(report->json_file);
+	mm_outfile_abort(report->text_file);
 	g_array_free(report->entries, TRUE);
 	g_string_chunk_free(report->names);
-	g_free(report->spool_dir);
-	g_free(report->error);
 	g_free(report);
 }
 
@@ -216,7 +187,7 @@ struct record {
 
 static int
 spool_record(struct mm_report *report, const GString *json,
-    const GString *text, const GString *failure)
+    const GString *text, const GString *failure, struct mm_diag *diag)
 {
 	struct record rec = {
 		.json_len = (uint32_t)json->len,
@@ -225,15 +196,13 @@ spool_record(struct mm_report *report, const GString *json,
 	};
 
 	if (json->len > UINT32_MAX || text->len > UINT32_MAX ||
-	    failure->len > UINT32_MAX) {
-		errno = EFBIG;
-		return -1;
-	}
-	if (fwrite(&rec, sizeof rec, 1, report->spool) != 1 ||
-	    fwrite(json->str, 1, json->len, report->spool) != json->len ||
-	    fwrite(text->str, 1, text->len, report->spool) != text->len ||
-	    fwrite(failure->str, 1, failure->len, report->spool) !=
-	    failure->len)
+	    failure->len > UINT32_MAX)
+		return mm_diag_set(diag, MM_DIAG_IOERR, "an entry of the status "
+		    "spool is longer than 4 GiB");
+	if (mm_spool_write(report->spool, &rec, sizeof rec, diag) < 0 ||
+	    mm_spool_write(report->spool, json->str, json->len, diag) < 0 ||
+	    mm_spool_write(report->spool, text->str, text->len, diag) < 0 ||
+	    mm_spool_write(report->spool, failure->str, failure->len, diag) < 0)
 		return -1;
 	return 0;
 }
@@ -253,10 +222,6 @@ mm_report_add(struct mm_report *report, const struct mm_meeting *meeting,
 	guint i;
 	long index = -1;
 
-	if (report->error != NULL) {
-		mm_diag_set(diag, MM_DIAG_IOERR, "%s", report->error);
-		goto out;
-	}
 	if (verdict->has_start)
 		start = mm_report_time(verdict->first_start);
 	member(json, "Uid");
@@ -291,13 +256,8 @@ mm_report_add(struct mm_report *report, const struct mm_meeting *meeting,
 	text_line(text, failure, meeting->uid, rid, result, reason, start,
 	    meeting->summary, verdict->message);
 
-	if (spool_record(report, json, text, failure) != 0) {
-		report->error = g_strdup_printf(
-		    "cannot write the status spool in %s: %s",
-		    report->spool_dir, g_strerror(errno));
-		mm_diag_set(diag, MM_DIAG_IOERR, "%s", report->error);
+	if (spool_record(report, json, text, failure, diag) != 0)
 		goto out;
-	}
 	switch (verdict->result) {
 	case MM_RESULT_UPDATED:
 		report->total++;
@@ -670,14 +630,23 @@ close_entry(GString *out, const struct entry *entry)
 	g_string_append(out, "\n    }");
 }
 
-/* Appends N octets of the spool to OUT.  Returns 0 or -1. */
+/*
+ * Appends N octets of the spool to OUT.  Returns 0, or -1 with diag when
+ * they cannot be read or are not all there.
+ */
 static int
-spool_read(FILE *spool, GString *out, size_t n)
+spool_read(struct mm_spool *spool, GString *out, size_t n,
+    struct mm_diag *diag)
 {
-	size_t at = out->len;
+	size_t at = out->len, got;
 
 	g_string_set_size(out, at + n);
-	return fread(out->str + at, 1, n, spool) == n ? 0 : -1;
+	if (mm_spool_read(spool, out->str + at, n, &got, diag) < 0)
+		return -1;
+	if (got != n)
+		return mm_diag_set(diag, MM_DIAG_IOERR, "cannot read the status "
+		    "spool: entries missing");
+	return 0;
 }
 
 /* Appends BUF to FILE and empties it. */
@@ -700,19 +669,16 @@ mm_report_finish(struct mm_report *report, const struct mm_report_info *info,
 	char *json_path = NULL, *text_path = NULL;
 	const char *state = report->failed > 0 ? "Failed" : "Succeeded";
 	struct record rec;
-	guint index = 0;
+	guint index;
+	size_t got;
 	int rc = -1;
 
-	if (report->error != NULL) {
-		mm_diag_set(diag, MM_DIAG_IOERR, "%s", report->error);
+	if (report->json_file != NULL || report->text_file != NULL) {
+		mm_diag_set(diag, MM_DIAG_INTERNAL, "a report finished twice");
 		goto out;
 	}
-	if (fflush(report->spool) != 0 || fseek(report->spool, 0, SEEK_SET) != 0) {
-		mm_diag_set(diag, MM_DIAG_IOERR,
-		    "cannot write the status spool in %s: %s", report->spool_dir,
-		    g_strerror(errno));
+	if (mm_spool_rewind(report->spool, diag) < 0)
 		goto out;
-	}
 	json_path = g_build_filename(dir, "status.json", NULL);
 	text_path = g_build_filename(dir, "report.txt", NULL);
 	if ((json_file = mm_outfile_open(json_path, diag)) == NULL ||
@@ -725,29 +691,26 @@ mm_report_finish(struct mm_report *report, const struct mm_report_info *info,
 		g_string_append(json, "[]");
 	else
 		g_string_append(json, "[\n");
-	while (fread(&rec, sizeof rec, 1, report->spool) == 1) {
-		if (index >= report->entries->len)
-			break;
+	for (index = 0; index < report->entries->len; index++) {
+		if (mm_spool_read(report->spool, &rec, sizeof rec, &got, diag) < 0)
+			goto out;
+		if (got != sizeof rec) {
+			mm_diag_set(diag, MM_DIAG_IOERR, "cannot read the status "
+			    "spool: entries missing");
+			goto out;
+		}
 		if (index > 0)
 			g_string_append(json, ",\n");
-		if (spool_read(report->spool, json, rec.json_len) != 0 ||
-		    spool_read(report->spool, text, rec.text_len) != 0 ||
-		    spool_read(report->spool, failures, rec.failure_len) != 0)
-			break;
+		if (spool_read(report->spool, json, rec.json_len, diag) != 0 ||
+		    spool_read(report->spool, text, rec.text_len, diag) != 0 ||
+		    spool_read(report->spool, failures, rec.failure_len, diag) != 0)
+			goto out;
 		close_entry(json, &g_array_index(report->entries, struct entry,
 		    index));
-		index++;
 		if (json->len >= 65536 && drain(json_file, json, diag) != 0)
 			goto out;
 		if (text->len >= 65536 && drain(text_file, text, diag) != 0)
 			goto out;
-	}
-	if (ferror(report->spool) || index != report->entries->len) {
-		mm_diag_set(diag, MM_DIAG_IOERR,
-		    "cannot read the status spool in %s: %s", report->spool_dir,
-		    ferror(report->spool) ? g_strerror(errno) :
-		    "entries missing");
-		goto out;
 	}
 	if (report->entries->len > 0)
 		g_string_append(json, "\n  ]");
@@ -759,12 +722,13 @@ mm_report_finish(struct mm_report *report, const struct mm_report_info *info,
 	if (drain(json_file, json, diag) != 0 || drain(text_file, text,
 	    diag) != 0)
 		goto out;
-	rc = mm_outfile_commit(json_file, diag);
-	json_file = NULL;
-	if (rc != 0)
+	if (mm_outfile_close(json_file, diag) != 0 ||
+	    mm_outfile_close(text_file, diag) != 0)
 		goto out;
-	rc = mm_outfile_commit(text_file, diag);
-	text_file = NULL;
+	report->json_file = json_file;
+	report->text_file = text_file;
+	json_file = text_file = NULL;
+	rc = 0;
 out:
 	mm_outfile_abort(json_file);
 	mm_outfile_abort(text_file);
@@ -774,4 +738,25 @@ out:
 	g_free(text_path);
 	g_free(json_path);
 	return rc;
+}
+
+int
+mm_report_publish(struct mm_report *report, struct mm_diag *diag)
+{
+	struct mm_outfile *json_file = report->json_file;
+	struct mm_outfile *text_file = report->text_file;
+
+	report->json_file = report->text_file = NULL;
+	if (json_file == NULL || text_file == NULL) {
+		mm_outfile_abort(json_file);
+		mm_outfile_abort(text_file);
+		return mm_diag_set(diag, MM_DIAG_INTERNAL,
+		    "a report published before it was finished");
+	}
+	/* status.json last: its Outputs name files that are in place. */
+	if (mm_outfile_publish(text_file, diag) != 0) {
+		mm_outfile_abort(json_file);
+		return -1;
+	}
+	return mm_outfile_publish(json_file, diag);
 }

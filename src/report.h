@@ -2,7 +2,7 @@
 /*
  * The status of one request, shaped like Get-CsMeetingMigrationStatus:
  * status.json and report.txt for people.  Meeting entries are
- * spooled to a temporary file as they come, so memory does not grow with the
+ * spooled as they come (output.h), so memory does not grow with the
  * mailbox; mm_report_finish() writes both files in one pass over the spool.
  */
 #ifndef MM_REPORT_H
@@ -27,11 +27,12 @@ struct mm_report_info {
 struct mm_report;
 
 /*
- * SPOOL_DIR is where the spool file goes (the output folder); the file is
- * unlinked as soon as it is made, so nothing is left behind whatever
- * happens.  Owned; free with mm_report_free().  NULL with diag (73).
+ * SPOOL_DIR is where the entries go once they outgrow memory (the output
+ * folder), in a file with no name, so nothing is left behind whatever
+ * happens (output.h's spool).  Owned; free with mm_report_free(), which
+ * also removes what was finished and not published.
  */
-struct mm_report *mm_report_new(const char *spool_dir, struct mm_diag *diag);
+struct mm_report *mm_report_new(const char *spool_dir);
 void mm_report_free(struct mm_report *report);
 
 /*
@@ -42,7 +43,7 @@ void mm_report_free(struct mm_report *report);
  * Reason, null for none; Evidence), and only the counts and outputs stay in
  * memory.  The verdict's message goes to report.txt only.  Returns the
  * entry's index (0, 1, ...), which mm_report_set_outputs() takes, or -1
- * with diag (74: the spool cannot be written).
+ * with diag (73 or 74: the spool cannot be written).
  */
 long mm_report_add(struct mm_report *report, const struct mm_meeting *meeting,
     const struct mm_verdict *verdict, struct mm_diag *diag);
@@ -65,10 +66,12 @@ unsigned mm_report_failed(const struct mm_report *report);     /* Failed */
 unsigned mm_report_invites(const struct mm_report *report);
 
 /*
- * Writes DIR/status.json and DIR/report.txt (each to a temporary name, then
- * renamed) in one pass over the spool; call it once.  State is Succeeded
- * when no meeting failed, else Failed; LAST_MESSAGE (may be NULL, written
- * as "") goes to LastMessage.  Returns 0 or -1 with diag.
+ * Writes DIR/status.json and DIR/report.txt to temporary names in one pass
+ * over the spool, and closes them without fsync (mm_outfile_close()):
+ * mm_report_publish() puts them in place once the caller has synced them
+ * with its other files.  Call it once.  State is Succeeded when no meeting
+ * failed, else Failed; LAST_MESSAGE (may be NULL, written as "") goes to
+ * LastMessage.  Returns 0 or -1 with diag (73, 74).
  *
  * status.json: the fields of Get-CsMeetingMigrationStatus in DESIGN.md's
  * order, then Meetings (each entry as mm_report_add() says, plus Outputs);
@@ -85,6 +88,12 @@ unsigned mm_report_invites(const struct mm_report *report);
  */
 int mm_report_finish(struct mm_report *report, const struct mm_report_info *info,
     const char *dir, const char *last_message, struct mm_diag *diag);
+/*
+ * Renames the files mm_report_finish() wrote into place, report.txt then
+ * status.json, without syncing their folder (mm_outfile_publish()).
+ * Returns 0, or -1 with diag (74) and the files not in place removed.
+ */
+int mm_report_publish(struct mm_report *report, struct mm_diag *diag);
 
 /* ISO 8601 UTC ("2026-11-21T09:00:00Z") of T (seconds, UTC); owned. */
 char *mm_report_time(int64_t t);

@@ -9,16 +9,18 @@
  * Environment:
  *   MM_FAULT_CALL      write | fsync | rename: the calls to fail.  "write"
  *                      covers write, writev, pwrite and pwrite64; "fsync"
- *                      covers fsync and fdatasync; "rename" covers rename
- *                      and renameat.  Writes and syncs count only on
- *                      regular files (stderr and pipes are left alone).
+ *                      covers fsync, fdatasync and syncfs; "rename" covers
+ *                      rename and renameat.  Writes and file syncs count
+ *                      only on regular files (stderr and pipes are left
+ *                      alone); syncfs counts on any descriptor.
  *   MM_FAULT_AFTER     N: the first N such calls succeed, every later one
  *                      fails (a disk that is full stays full).  Default 0.
  *   MM_FAULT_ERRNO     ENOSPC (the default), EIO or EDQUOT.
  *   MM_FAULT_PATH      only calls on files whose path holds this text count.
- *   MM_FAULT_NOSYNC    1: fsync and fdatasync that do not fail do nothing (the
- *                      tests check what is written, not that it is on the
- *                      platter; hundreds of runs go faster).
+ *   MM_FAULT_NOSYNC    1: syncs (fsync, fdatasync, syncfs) that do not
+ *                      fail do nothing (the tests check what is written,
+ *                      not that it is on the platter; hundreds of runs go
+ *                      faster).
  *   MM_FAULT_COUNT     a file: each process that counted calls appends how
  *                      many at exit (to choose N; meetmig run counts in
  *                      its worker processes too, each on its own).
@@ -30,8 +32,9 @@
  *                      root.)
  *
  * Only calls made through the dynamic linker are seen: glibc's stdio writes
- * its own streams internally (migrate.c's calendar spool is such a stream,
- * a temporary file and not an output), which is why fopen is watched too.
+ * its own streams internally (a spool that outgrew memory is such a
+ * stream, a file with no name and not an output), which is why fopen is
+ * watched too.
  */
 #undef _FORTIFY_SOURCE
 #define _GNU_SOURCE
@@ -221,6 +224,25 @@ fdatasync(int fd)
 	if (must_fail(CALL_FSYNC, fd, NULL))
 		return -1;
 	return no_sync ? 0 : real_fdatasync(fd);
+}
+
+/*
+ * syncfs counts with fsync: meetmig flushes a request's files with it.
+ * Its descriptor is a folder, so MM_FAULT_PATH is matched on the folder.
+ */
+int
+syncfs(int fd)
+{
+	char link[64], buf[PATH_MAX];
+	ssize_t len;
+
+	REAL(syncfs);
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	len = readlink(link, buf, sizeof buf - 1);
+	buf[len < 0 ? 0 : len] = '\0';
+	if (must_fail(CALL_FSYNC, -1, buf))
+		return -1;
+	return no_sync ? 0 : real_syncfs(fd);
 }
 
 /* ---- read-only inputs ------------------------------------------------------ */

@@ -283,15 +283,17 @@ mm 65 "run on a file that is not a store" run --store not-a-store.db
 
 # --- what a killed run leaves, removed by the next -------------------------
 
-# A kill can leave a hidden .part, a .tmp- file, or a status spool caught
-# between its creation and its unlink (seen once after SIGKILL at 0.1 s).
+# A kill can leave a hidden .part, a .tmp- file, or a spool caught between
+# its creation and its unlink (where O_TMPFILE is missing; an earlier
+# version's status spool was seen once after SIGKILL at 0.1 s).
 mkdir -p "$wd/stale/ashaw@contoso.com/updates"
 : >"$wd/stale/ashaw@contoso.com/.status-spool-AbC123"
+: >"$wd/stale/ashaw@contoso.com/.spool-DeF456"
 : >"$wd/stale/ashaw@contoso.com/.status.json.tmp-XyZ789"
 : >"$wd/stale/ashaw@contoso.com/updates/.0123456789ab.eml.part"
 mm 0 "a run over a killed run's leftovers" migrate -q -i ashaw@contoso.com \
     -c fixtures/coordinates.ini --now $T -o stale --no-store fixtures/contoso-ashaw.ics
-left=$(find "$wd/stale" -name '.status-spool-*' -o -name '*.tmp-*' -o -name '*.part')
+left=$(find "$wd/stale" -name '.status-spool-*' -o -name '.spool-*' -o -name '*.tmp-*' -o -name '*.part')
 [ -z "$left" ]
 tap_result $? "the leftovers of a killed run are removed by the next run"
 [ -z "$left" ] || echo "$left" | tap_diag 5

@@ -158,6 +158,205 @@ test_commit(void)
 	}
 }
 
+/*
+ * Files published together: closed without a sync, nothing in place until
+ * each is published, then exactly their bytes and no temporary file.
+ */
+static void
+test_close_publish(void)
+{
+	struct mm_diag diag;
+	char *dir = fresh_dir("publish");
+	char *a = g_build_filename(dir, "report.txt", NULL);
+	char *b = g_build_filename(dir, "status.json", NULL);
+	struct mm_outfile *fa, *fb;
+	char *names, *got = NULL;
+
+	mm_diag_init(&diag);
+	fa = mm_outfile_open(a, &diag);
+	fb = mm_outfile_open(b, &diag);
+	if (!tap_ok(fa != NULL && fb != NULL, "publish: open two files")) {
+		mm_outfile_abort(fa);
+		mm_outfile_abort(fb);
+		goto out;
+	}
+	mm_outfile_write(fa, "report\n", 7, &diag);
+	mm_outfile_write(fb, "{}\n", 3, &diag);
+	tap_ok(mm_outfile_close(fa, &diag) == 0 &&
+	    mm_outfile_close(fb, &diag) == 0, "publish: both closed");
+	names = list_dir(dir);
+	tap_ok(g_str_has_prefix(names, ".report.txt.tmp-") &&
+	    strstr(names, " .status.json.tmp-") != NULL,
+	    "publish: closed files keep their hidden names (%s)", names);
+	g_free(names);
+	tap_ok(mm_output_sync(dir, &diag) == 0, "publish: one sync for both");
+	tap_ok(mm_outfile_publish(fa, &diag) == 0, "publish: the first");
+	names = list_dir(dir);
+	tap_ok(g_str_has_prefix(names, ".status.json.tmp-") &&
+	    g_str_has_suffix(names, " report.txt"),
+	    "publish: one in place, one still hidden (%s)", names);
+	g_free(names);
+	mm_outfile_abort(fb);
+	names = list_dir(dir);
+	tap_str(names, "report.txt", "publish: an aborted closed file is removed");
+	g_free(names);
+	g_file_get_contents(a, &got, NULL, NULL);
+	tap_str(got, "report\n", "publish: exact contents");
+	g_free(got);
+
+	/* Publishing an open file is a caller's error, and cleans up. */
+	fb = mm_outfile_open(b, &diag);
+	tap_ok(mm_outfile_publish(fb, &diag) == -1 &&
+	    diag.code == MM_DIAG_INTERNAL, "publish: an open file is refused");
+	names = list_dir(dir);
+	tap_str(names, "report.txt", "publish: and removed");
+	g_free(names);
+out:
+	g_unlink(a);
+	g_rmdir(dir);
+	g_free(a);
+	g_free(b);
+	g_free(dir);
+	mm_diag_release(&diag);
+}
+
+/* How many descriptors of this process point into DIR (/proc). */
+static unsigned
+fds_into(const char *dir)
+{
+	char *prefix = g_strconcat(dir, "/", NULL);
+	GDir *d = g_dir_open("/proc/self/fd", 0, NULL);
+	const char *name;
+	unsigned n = 0;
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		char *link = g_build_filename("/proc/self/fd", name, NULL);
+		char *target = g_file_read_link(link, NULL);
+
+		if (target != NULL && g_str_has_prefix(target, prefix))
+			n++;
+		g_free(target);
+		g_free(link);
+	}
+	if (d != NULL)
+		g_dir_close(d);
+	g_free(prefix);
+	return n;
+}
+
+/*
+ * A spool gives back exactly what was written, whether it stayed in memory
+ * or moved to a file (only past MM_LIMIT_SPOOL_MEMORY), and never leaves a
+ * name in its folder.
+ */
+static void
+test_spool(void)
+{
+	static const struct {
+		const char *name;
+		size_t chunk;           /* octets per write */
+		size_t total;
+	} cases[] = {
+		{ "empty", 1, 0 },
+		{ "small, in memory", 100, 1000 },
+		{ "exactly the memory limit", 4096, MM_LIMIT_SPOOL_MEMORY },
+		{ "one octet over the limit", 4097, MM_LIMIT_SPOOL_MEMORY + 1 },
+		{ "three times the limit", 65521, 3 * MM_LIMIT_SPOOL_MEMORY },
+		{ "one write larger than the limit", 2 * MM_LIMIT_SPOOL_MEMORY,
+		    2 * MM_LIMIT_SPOOL_MEMORY },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct mm_diag diag;
+		char *dir = fresh_dir("spool");
+		struct mm_spool *spool = mm_spool_new("test spool", dir);
+		GString *want = g_string_new(NULL), *got = g_string_new(NULL);
+		char *chunk = g_malloc(cases[i].chunk), *names;
+		char buf[3000];
+		size_t n;
+		int rc = 0;
+
+		mm_diag_init(&diag);
+		while (want->len < cases[i].total && rc == 0) {
+			size_t len = cases[i].total - want->len;
+
+			if (len > cases[i].chunk)
+				len = cases[i].chunk;
+			for (size_t k = 0; k < len; k++)
+				chunk[k] = (char)('a' + (want->len + k) % 23);
+			rc = mm_spool_write(spool, chunk, len, &diag);
+			g_string_append_len(want, chunk, (gssize)len);
+		}
+		tap_ok(rc == 0, "spool, %s: written", cases[i].name);
+		tap_ok(fds_into(dir) == (cases[i].total > MM_LIMIT_SPOOL_MEMORY),
+		    "spool, %s: a file only past the memory limit",
+		    cases[i].name);
+		names = list_dir(dir);
+		tap_ok(strcmp(names, "") == 0, "spool, %s: no name in the folder "
+		    "(%s)", cases[i].name, names);
+		g_free(names);
+		rc = mm_spool_rewind(spool, &diag);
+		do {
+			rc |= mm_spool_read(spool, buf, sizeof buf, &n, &diag);
+			g_string_append_len(got, buf, (gssize)n);
+		} while (rc == 0 && n > 0);
+		tap_ok(rc == 0 && got->len == want->len &&
+		    memcmp(got->str, want->str, want->len) == 0,
+		    "spool, %s: read back exactly (%zu of %zu octets)",
+		    cases[i].name, got->len, want->len);
+		tap_ok(mm_spool_write(spool, "x", 1, &diag) == -1 &&
+		    diag.code == MM_DIAG_INTERNAL,
+		    "spool, %s: no writing after reading", cases[i].name);
+		mm_spool_free(spool);
+		g_rmdir(dir);
+		g_free(chunk);
+		g_string_free(want, TRUE);
+		g_string_free(got, TRUE);
+		g_free(dir);
+		mm_diag_release(&diag);
+	}
+	mm_spool_free(NULL);
+}
+
+/*
+ * A spool whose folder is gone works in memory and fails, naming the
+ * folder, when it must move to a file; every later call fails the same way.
+ */
+static void
+test_spool_cannot_create(void)
+{
+	struct mm_diag diag;
+	char *missing = g_build_filename(tmpdir, "no-such-folder", NULL);
+	struct mm_spool *spool = mm_spool_new("status spool", missing);
+	char *big = g_malloc0(MM_LIMIT_SPOOL_MEMORY);
+	char *first = NULL;
+	size_t n;
+
+	mm_diag_init(&diag);
+	tap_ok(mm_spool_write(spool, big, 10, &diag) == 0,
+	    "spool in a missing folder: memory is enough at first");
+	tap_ok(mm_spool_write(spool, big, MM_LIMIT_SPOOL_MEMORY, &diag) == -1 &&
+	    diag.code == MM_DIAG_CANTCREAT && diag.message != NULL &&
+	    g_str_has_prefix(diag.message, "cannot create the status spool in ") &&
+	    strstr(diag.message, missing) != NULL,
+	    "spool in a missing folder: 73 naming it (%s)",
+	    diag.message ? diag.message : "no message");
+	first = g_strdup(diag.message);
+	mm_diag_clear(&diag);
+	tap_ok(mm_spool_write(spool, "x", 1, &diag) == -1 &&
+	    g_strcmp0(diag.message, first) == 0,
+	    "spool in a missing folder: a later write fails the same way");
+	mm_diag_clear(&diag);
+	tap_ok(mm_spool_rewind(spool, &diag) == -1 &&
+	    mm_spool_read(spool, big, 1, &n, &diag) == -1 && n == 0,
+	    "spool in a missing folder: nothing to read");
+	mm_spool_free(spool);
+	g_free(first);
+	g_free(big);
+	g_free(missing);
+	mm_diag_release(&diag);
+}
+
 static void
 test_abort(void)
 {
@@ -584,6 +783,7 @@ main(void)
 		return 1;
 	}
 	test_commit();
+	test_close_publish();
 	test_abort();
 	test_cannot_create();
 	test_full_device();
@@ -592,6 +792,8 @@ main(void)
 	test_hash_id();
 	test_writer();
 	test_writer_rename();
+	test_spool();
+	test_spool_cannot_create();
 	g_rmdir(tmpdir);
 	g_free(tmpdir);
 	return tap_done();

@@ -284,6 +284,20 @@ check_text(const char *dir)
 	g_free(text);
 }
 
+/* How many names DIR holds, hidden ones included. */
+static unsigned
+count_files(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	unsigned n = 0;
+
+	while (d != NULL && g_dir_read_name(d) != NULL)
+		n++;
+	if (d != NULL)
+		g_dir_close(d);
+	return n;
+}
+
 static void
 remove_outputs(const char *dir)
 {
@@ -314,7 +328,7 @@ test_report(void)
 
 	mm_diag_init(&diag);
 	g_mkdir(dir, 0777);
-	report = mm_report_new(dir, &diag);
+	report = mm_report_new(dir);
 	if (!tap_ok(report != NULL, "report_new (%s)", diag.message ?
 	    diag.message : "ok"))
 		goto out;
@@ -343,6 +357,11 @@ test_report(void)
 	    "counts before finish");
 	rc = mm_report_finish(report, &info, dir, "1 meeting failed", &diag);
 	tap_ok(rc == 0, "finish (%s)", diag.message ? diag.message : "ok");
+	listing = read_text(dir, "status.json", NULL);
+	tap_ok(listing == NULL, "no status.json before the report is published");
+	g_free(listing);
+	rc = mm_report_publish(report, &diag);
+	tap_ok(rc == 0, "publish (%s)", diag.message ? diag.message : "ok");
 	tap_ok(same_file(dir, "status.json"),
 	    "status.json equals fixtures/unit/write/status.json");
 	tap_ok(same_file(dir, "report.txt"),
@@ -371,9 +390,9 @@ test_empty(void)
 
 	mm_diag_init(&diag);
 	g_mkdir(dir, 0777);
-	report = mm_report_new(dir, &diag);
-	tap_ok(mm_report_finish(report, &info, dir, NULL, &diag) == 0,
-	    "finish with no meetings");
+	report = mm_report_new(dir);
+	tap_ok(mm_report_finish(report, &info, dir, NULL, &diag) == 0 &&
+	    mm_report_publish(report, &diag) == 0, "finish with no meetings");
 	json = read_text(dir, "status.json", NULL);
 	tap_ok(json != NULL && strstr(json, "  \"State\": \"Succeeded\",\n") &&
 	    strstr(json, "  \"LastMessage\": \"\",\n") &&
@@ -381,16 +400,22 @@ test_empty(void)
 	    "no meetings: Succeeded, LastMessage \"\", Meetings []");
 	g_free(json);
 	mm_report_free(report);
-	report = mm_report_new(dir, &diag);
+	report = mm_report_new(dir);
 	tap_ok(mm_report_finish(report, &info, missing, NULL, &diag) == -1 &&
 	    diag.code == MM_DIAG_CANTCREAT, "finish into a missing folder is 73");
 	mm_report_free(report);
 	mm_diag_clear(&diag);
-	report = mm_report_new(missing, &diag);
-	tap_ok(report == NULL && diag.code == MM_DIAG_CANTCREAT &&
-	    strstr(diag.message, missing) != NULL,
-	    "spool in a missing folder is 73 naming it");
+	report = mm_report_new(dir);
+	tap_ok(mm_report_publish(report, &diag) == -1 &&
+	    diag.code == MM_DIAG_INTERNAL, "publish before finish is refused");
 	mm_report_free(report);
+	mm_diag_clear(&diag);
+	report = mm_report_new(dir);
+	tap_ok(mm_report_finish(report, &info, dir, NULL, &diag) == 0,
+	    "finish, then free without publishing");
+	mm_report_free(report);
+	tap_ok(count_files(dir) == 2, "an unpublished report leaves no file "
+	    "behind (%u files)", count_files(dir));
 	remove_outputs(dir);
 	g_free(missing);
 	g_free(dir);
