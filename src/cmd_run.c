@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,30 +62,69 @@ clock_now(const struct run_clock *clock)
 	return clock->fixed ? clock->now : g_get_real_time() / G_USEC_PER_SEC;
 }
 
+/*
+ * A worker has two threads: the main one claims a request and prepares it
+ * (reads, selects, writes every file under a hidden name), then hands it
+ * to the publisher, which puts the files in place and records the outcome
+ * in the store through its own connection, while the main thread goes on
+ * with the next request.  Publishing waits on the disk (two flushes of
+ * the file system); prepared one after the other, a batch of small
+ * mailboxes spent a fifth of its time in those waits.  At most one
+ * request waits to be published.
+ */
 struct worker {
+	pthread_mutex_t lock;   /* guards fd and the publisher's fields */
+	pthread_cond_t changed;
 	int fd;
 	long pid;
-	int64_t id;
 	bool send_meetings;
+	/* the publisher */
+	struct job *job;        /* handed over and not yet recorded, or NULL */
+	bool closing;           /* no job will come any more */
+	int status;             /* the publisher's store error, or 0 */
+	struct mm_store *store; /* the publisher's connection */
+	const struct run_clock *clock;
+	const struct mm_store_retry *retry;
+};
+
+/* A claimed request, from its claim to its outcome in the store. */
+struct job {
+	struct mm_store_request request;
+	struct mm_migrate_request req;  /* strings borrowed from request */
+	struct mm_migrate_stats stats;
+	struct mm_migration *migration; /* prepared, or NULL */
+	struct mm_diag run_error;
+	int ran;                        /* -1: a run error */
 };
 
 static void
-send_event(struct worker *w, int kind, int result)
+job_free(struct job *job)
+{
+	mm_migration_free(job->migration);
+	mm_diag_release(&job->run_error);
+	mm_migrate_stats_release(&job->stats);
+	mm_store_request_release(&job->request);
+	g_free(job);
+}
+
+static void
+send_event(struct worker *w, int kind, int result, int64_t id)
 {
 	struct event event;
 
-	if (w->fd < 0)
-		return;
 	memset(&event, 0, sizeof event);
 	event.kind = kind;
 	event.result = result;
 	event.worker = w->pid;
-	event.id = w->id;
+	event.id = id;
+	pthread_mutex_lock(&w->lock);
 	/* A parent that is gone stops the messages, not the work. */
-	if (write(w->fd, &event, sizeof event) != (ssize_t)sizeof event) {
+	if (w->fd >= 0 &&
+	    write(w->fd, &event, sizeof event) != (ssize_t)sizeof event) {
 		close(w->fd);
 		w->fd = -1;
 	}
+	pthread_mutex_unlock(&w->lock);
 }
 
 static void
@@ -95,7 +135,106 @@ on_meeting(void *data, const struct mm_meeting *meeting,
 
 	(void)meeting;
 	if (w->send_meetings)
-		send_event(w, EVENT_MEETING, (int)verdict->result);
+		send_event(w, EVENT_MEETING, (int)verdict->result, 0);
+}
+
+static bool
+job_writes_into(const struct job *job, const char *user_dir)
+{
+	return job != NULL && job->stats.user_dir != NULL &&
+	    strcmp(job->stats.user_dir, user_dir) == 0;
+}
+
+/*
+ * Before the next request touches its folder: a request still being
+ * published into the same folder (one user enqueued twice) is waited for,
+ * or the next one's sweep would take its hidden files.
+ */
+static void
+on_output_folder(void *data, const char *user_dir)
+{
+	struct worker *w = data;
+
+	pthread_mutex_lock(&w->lock);
+	while (job_writes_into(w->job, user_dir))
+		pthread_cond_wait(&w->changed, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Publishes JOB and records its outcome.  Returns 0 or a store error's status. */
+static int
+publish_job(struct worker *w, struct job *job)
+{
+	struct mm_diag diag;
+	int status = 0;
+
+	if (job->migration != NULL) {
+		job->ran = mm_migrate_publish(job->migration, &job->run_error);
+		job->migration = NULL;
+	}
+	mm_diag_init(&diag);
+	if (mm_store_finish(w->store, job->request.id, w->pid, &job->stats,
+	    job->ran < 0 ? &job->run_error : NULL, w->retry, clock_now(w->clock),
+	    &diag) < 0) {
+		mm_cmd_error("worker %ld: %s", w->pid, diag.message);
+		status = mm_diag_exit_status(&diag);
+	} else {
+		send_event(w, EVENT_DONE, 0, job->request.id);
+	}
+	mm_diag_release(&diag);
+	return status;
+}
+
+static void *
+publisher_main(void *data)
+{
+	struct worker *w = data;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		struct job *job;
+		int status;
+
+		while (w->job == NULL && !w->closing)
+			pthread_cond_wait(&w->changed, &w->lock);
+		if (w->job == NULL)
+			break;
+		job = w->job;
+		pthread_mutex_unlock(&w->lock);
+		status = publish_job(w, job);
+		pthread_mutex_lock(&w->lock);
+		/* Freed under the lock: on_output_folder() may be reading it. */
+		job_free(job);
+		w->job = NULL;
+		if (status != 0 && w->status == 0)
+			w->status = status;
+		pthread_cond_broadcast(&w->changed);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/*
+ * Hands JOB to the publisher once it is free.  Returns the publisher's
+ * store error status (JOB then freed here), or 0.
+ */
+static int
+hand_over(struct worker *w, struct job *job)
+{
+	int status;
+
+	pthread_mutex_lock(&w->lock);
+	while (w->job != NULL)
+		pthread_cond_wait(&w->changed, &w->lock);
+	status = w->status;
+	if (status == 0) {
+		w->job = job;
+		pthread_cond_broadcast(&w->changed);
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (status != 0)
+		job_free(job);
+	return status;
 }
 
 /*
@@ -107,66 +246,87 @@ worker_main(const char *store_path, int fd, pid_t parent,
     const struct run_clock *clock, const struct mm_store_retry *retry,
     bool send_meetings)
 {
-	struct worker w = { fd, (long)getpid(), 0, send_meetings };
-	struct mm_store *store;
+	struct worker w;
+	struct mm_store *store = NULL;
 	struct mm_diag diag;
-	int status = 0;
+	pthread_t publisher;
+	bool started = false;
+	int status = 0, rc;
 
+	memset(&w, 0, sizeof w);
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.changed, NULL);
+	w.fd = fd;
+	w.pid = (long)getpid();
+	w.send_meetings = send_meetings;
+	w.clock = clock;
+	w.retry = retry;
 	signal(SIGPIPE, SIG_IGN);
 	mm_diag_init(&diag);
 	store = mm_store_open(store_path, &diag);
-	if (store == NULL) {
+	if (store != NULL)
+		w.store = mm_store_open(store_path, &diag);
+	if (store == NULL || w.store == NULL) {
 		mm_cmd_error("worker %ld: %s", w.pid, diag.message);
 		status = mm_diag_exit_status(&diag);
 		goto out;
 	}
+	rc = pthread_create(&publisher, NULL, publisher_main, &w);
+	if (rc != 0) {
+		mm_cmd_error("worker %ld: cannot start a thread: %s", w.pid,
+		    g_strerror(rc));
+		status = EX_OSERR;
+		goto out;
+	}
+	started = true;
 	/* A run that was killed leaves its workers to finish their request only. */
 	while (getppid() == parent) {
-		struct mm_store_request request;
-		struct mm_migrate_request req;
-		struct mm_migrate_stats stats;
-		struct mm_diag run_error;
+		struct job *job = g_new0(struct job, 1);
 		int64_t now = clock_now(clock);
-		int claimed, ran;
+		int claimed;
 
-		claimed = mm_store_claim(store, now, w.pid, &request, &diag);
-		if (claimed < 0) {
-			mm_cmd_error("worker %ld: %s", w.pid, diag.message);
-			status = mm_diag_exit_status(&diag);
+		claimed = mm_store_claim(store, now, w.pid, &job->request, &diag);
+		if (claimed <= 0) {
+			job_free(job);
+			if (claimed < 0) {
+				mm_cmd_error("worker %ld: %s", w.pid, diag.message);
+				status = mm_diag_exit_status(&diag);
+			}
 			break;
 		}
-		if (claimed == 0)
-			break;
-		w.id = request.id;
-		send_event(&w, EVENT_START, 0);
-		mm_store_request_to_migrate(&request, &req);
-		if (!req.now_given) {
-			req.now = now;
-			req.now_given = clock->fixed;
+		send_event(&w, EVENT_START, 0, job->request.id);
+		mm_store_request_to_migrate(&job->request, &job->req);
+		if (!job->req.now_given) {
+			job->req.now = now;
+			job->req.now_given = clock->fixed;
 		}
-		req.on_meeting = on_meeting;
-		req.on_meeting_data = &w;
-		memset(&stats, 0, sizeof stats);
-		mm_diag_init(&run_error);
-		ran = mm_migrate_user(&req, &stats, &run_error);
-		if (mm_store_finish(store, request.id, w.pid, &stats,
-		    ran < 0 ? &run_error : NULL, retry, clock_now(clock), &diag) < 0) {
-			mm_cmd_error("worker %ld: %s", w.pid, diag.message);
-			status = mm_diag_exit_status(&diag);
-		} else {
-			send_event(&w, EVENT_DONE, 0);
-		}
-		mm_diag_release(&run_error);
-		mm_migrate_stats_release(&stats);
-		mm_store_request_release(&request);
+		job->req.on_meeting = on_meeting;
+		job->req.on_output_folder = on_output_folder;
+		job->req.on_meeting_data = &w;
+		mm_diag_init(&job->run_error);
+		job->ran = mm_migrate_prepare(&job->req, &job->stats,
+		    &job->migration, &job->run_error);
+		status = hand_over(&w, job);
 		if (status != 0)
 			break;
 	}
 out:
+	if (started) {
+		pthread_mutex_lock(&w.lock);
+		w.closing = true;
+		pthread_cond_broadcast(&w.changed);
+		pthread_mutex_unlock(&w.lock);
+		pthread_join(publisher, NULL);
+		if (status == 0)
+			status = w.status;
+	}
+	mm_store_close(w.store);
 	mm_store_close(store);
 	mm_diag_release(&diag);
 	if (w.fd >= 0)
 		close(w.fd);
+	pthread_cond_destroy(&w.changed);
+	pthread_mutex_destroy(&w.lock);
 	return status;
 }
 
@@ -190,7 +350,7 @@ struct watch {
 	unsigned meetings;
 	unsigned meeting_failures;
 	GHashTable *outcomes;   /* request id -> struct outcome */
-	GHashTable *active;     /* worker pid -> request id */
+	GHashTable *active;     /* request id -> worker pid: claimed, not done */
 	gint64 started;         /* monotonic, for the time left */
 	gint64 drawn;           /* when the bar was drawn last */
 	bool bar_shown;
@@ -339,8 +499,8 @@ watch_events(struct watch *w, int fd)
 	while (read_event(fd, &event)) {
 		switch (event.kind) {
 		case EVENT_START:
-			g_hash_table_replace(w->active, GSIZE_TO_POINTER(event.worker),
-			    id_dup(event.id));
+			g_hash_table_replace(w->active, id_dup(event.id),
+			    GSIZE_TO_POINTER(event.worker));
 			draw_bar(w, false);
 			break;
 		case EVENT_MEETING:
@@ -350,7 +510,7 @@ watch_events(struct watch *w, int fd)
 			draw_bar(w, false);
 			break;
 		case EVENT_DONE:
-			g_hash_table_remove(w->active, GSIZE_TO_POINTER(event.worker));
+			g_hash_table_remove(w->active, &event.id);
 			request_done(w, event.id);
 			break;
 		default:
@@ -360,24 +520,29 @@ watch_events(struct watch *w, int fd)
 }
 
 /*
- * A worker that died under us leaves its request InProgress: fail it (with
- * a retry), so that a request that kills its worker is not taken forever.
+ * A worker that died under us leaves its requests InProgress (the one it
+ * was preparing and the one it was publishing): fail them (with a retry),
+ * so that a request that kills its worker is not taken forever.
  */
 static void
 worker_ended(struct watch *w, pid_t pid, int wait_status,
     const struct run_clock *clock)
 {
-	int64_t *id = g_hash_table_lookup(w->active, GSIZE_TO_POINTER((long)pid));
-	struct mm_diag diag, died;
-	int64_t request_id;
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	GHashTableIter iter;
+	gpointer key, value;
+	struct mm_diag died;
 
 	if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) != 0 &&
 	    w->status == 0)
 		w->status = WEXITSTATUS(wait_status);
-	if (id == NULL)
-		return;
-	request_id = *id;
-	mm_diag_init(&diag);
+	g_hash_table_iter_init(&iter, w->active);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		if (GPOINTER_TO_SIZE(value) == (gsize)pid) {
+			g_array_append_val(ids, *(int64_t *)key);
+			g_hash_table_iter_remove(&iter);
+		}
+	}
 	mm_diag_init(&died);
 	if (WIFSIGNALED(wait_status))
 		mm_diag_set(&died, MM_DIAG_INTERNAL, "worker %ld was killed by signal "
@@ -385,18 +550,24 @@ worker_ended(struct watch *w, pid_t pid, int wait_status,
 	else
 		mm_diag_set(&died, MM_DIAG_INTERNAL, "worker %ld ended with status %d "
 		    "in the middle of the request", (long)pid, WEXITSTATUS(wait_status));
-	if (mm_store_finish(w->store, request_id, (long)pid, NULL, &died, w->retry,
-	    clock_now(clock), &diag) < 0) {
-		clear_bar(w);
-		mm_cmd_error("%s", diag.message);
-		if (w->status == 0)
-			w->status = mm_diag_exit_status(&diag);
-	} else {
-		request_done(w, request_id);
+	for (guint i = 0; i < ids->len; i++) {
+		int64_t request_id = g_array_index(ids, int64_t, i);
+		struct mm_diag diag;
+
+		mm_diag_init(&diag);
+		if (mm_store_finish(w->store, request_id, (long)pid, NULL, &died,
+		    w->retry, clock_now(clock), &diag) < 0) {
+			clear_bar(w);
+			mm_cmd_error("%s", diag.message);
+			if (w->status == 0)
+				w->status = mm_diag_exit_status(&diag);
+		} else {
+			request_done(w, request_id);
+		}
+		mm_diag_release(&diag);
 	}
-	g_hash_table_remove(w->active, GSIZE_TO_POINTER((long)pid));
-	mm_diag_release(&diag);
 	mm_diag_release(&died);
+	g_array_free(ids, TRUE);
 }
 
 static void
@@ -539,8 +710,8 @@ mm_cmd_run(int argc, char **argv)
 	mm_diag_init(&diag);
 	w.outcomes = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
 	    g_free);
-	w.active = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-	    g_free);
+	w.active = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+	    NULL);
 	context = g_option_context_new("- process queued requests");
 	g_option_context_set_summary(context,
 	    "Processes the Pending requests of the store and the failed ones whose\n"

@@ -44,7 +44,7 @@ struct pending_update {
 	bool has_ews;
 };
 
-struct run {
+struct mm_migration {
 	const struct mm_migrate_request *req;
 	struct mm_migrate_stats *stats;
 	struct mm_identity identity;
@@ -63,6 +63,7 @@ struct run {
 	GString *calendar_zones;
 	GHashTable *calendar_tzids;
 	unsigned updated_events;
+	struct mm_outfile *calendar_file;       /* written, not yet published */
 };
 
 void
@@ -127,7 +128,7 @@ correlation_id(const struct mm_migrate_request *req)
 }
 
 static char *
-hidden_path(const struct run *run, const char *id, const char *ext)
+hidden_path(const struct mm_migration *run, const char *id, const char *ext)
 {
 	return g_strdup_printf("%s/.%s.%s.part", run->updates_dir, id, ext);
 }
@@ -140,7 +141,7 @@ final_name(unsigned number, const char *id, const char *ext)
 
 /* A file name id for the meeting, unique within this run. */
 static const char *
-meeting_id(struct run *run, const struct mm_meeting *m)
+meeting_id(struct mm_migration *run, const struct mm_meeting *m)
 {
 	const char *rid = m->has_master || m->event_count == 0 ?
 	    NULL : m->events[0]->recurrence_id;
@@ -168,7 +169,7 @@ meeting_id(struct run *run, const struct mm_meeting *m)
  * of update ID with extension EXT, and notes in *QUEUED that it may exist.
  */
 static int
-queue_file(struct run *run, const char *id, const char *ext, GString **data,
+queue_file(struct mm_migration *run, const char *id, const char *ext, GString **data,
     bool *queued, struct mm_diag *diag)
 {
 	char *path = hidden_path(run, id, ext);
@@ -183,7 +184,7 @@ queue_file(struct run *run, const char *id, const char *ext, GString **data,
 
 /* Writes the update files of one migrated meeting under hidden names. */
 static int
-write_updates(struct run *run, struct mm_meeting *m, struct mm_verdict *v,
+write_updates(struct mm_migration *run, struct mm_meeting *m, struct mm_verdict *v,
     long report_index, struct mm_diag *diag)
 {
 	const struct mm_migrate_request *req = run->req;
@@ -311,7 +312,7 @@ count_verdict(struct mm_migrate_stats *stats, const struct mm_verdict *v)
 }
 
 static int
-process_meeting(struct run *run, struct mm_meeting *m, struct mm_diag *diag)
+process_meeting(struct mm_migration *run, struct mm_meeting *m, struct mm_diag *diag)
 {
 	const struct mm_migrate_request *req = run->req;
 	struct mm_select_options sopt = {
@@ -434,7 +435,7 @@ remove_stale(const char *dir)
 
 /* Removes this run's hidden update files (after a run error). */
 static void
-remove_pending(struct run *run)
+remove_pending(struct mm_migration *run)
 {
 	for (guint i = 0; i < run->pending->len; i++) {
 		struct pending_update *up =
@@ -463,7 +464,7 @@ update_has(const struct pending_update *up, size_t k)
  * names, which are known before any file is in place.
  */
 static void
-number_updates(struct run *run)
+number_updates(struct mm_migration *run)
 {
 	g_array_sort(run->pending, compare_pending);
 	for (guint i = 0; i < run->pending->len; i++) {
@@ -491,7 +492,7 @@ number_updates(struct run *run)
  * them, by the writer (in its thread when it has one), and waits for it.
  */
 static int
-rename_updates(struct run *run, struct mm_diag *diag)
+rename_updates(struct mm_migration *run, struct mm_diag *diag)
 {
 	remove_old_updates(run->updates_dir);
 	for (guint i = 0; i < run->pending->len; i++) {
@@ -524,7 +525,7 @@ rename_updates(struct run *run, struct mm_diag *diag)
  * an earlier run's calendar.ics, which would mislead, is removed.
  */
 static int
-write_calendar(struct run *run, struct mm_outfile **out,
+write_calendar(struct mm_migration *run, struct mm_outfile **out,
     struct mm_diag *diag)
 {
 	char *path = g_build_filename(run->stats->user_dir, "calendar.ics", NULL);
@@ -571,8 +572,25 @@ out:
 }
 
 /*
+ * The files of the request that are not written yet, written under their
+ * hidden names and closed: calendar.ics and, naming every update,
+ * status.json and report.txt.
+ */
+static int
+finish_files(struct mm_migration *run, const struct mm_report_info *info,
+    struct mm_diag *diag)
+{
+	number_updates(run);
+	/* While the writer may still be filling the last update files. */
+	if (write_calendar(run, &run->calendar_file, diag) < 0)
+		return -1;
+	return mm_report_finish(run->report, info, run->stats->user_dir,
+	    run->stats->last_message, diag);
+}
+
+/*
  * Puts the request's files in place with two flushes of the file system,
- * however many there are: each is written under a hidden name, one sync
+ * however many there are: each was written under a hidden name, one sync
  * puts all their data on disk, they are renamed into place (status.json
  * last), and a second sync makes the renames durable.  A final name never
  * points at data that is not on disk, and a killed run leaves only hidden
@@ -580,37 +598,24 @@ out:
  * made a small request wait on eight of them.
  */
 static int
-publish(struct run *run, const struct mm_report_info *info,
-    struct mm_diag *diag)
+publish(struct mm_migration *run, struct mm_diag *diag)
 {
 	const char *user_dir = run->stats->user_dir;
-	struct mm_outfile *calendar = NULL;
-	int rc = -1;
+	struct mm_outfile *calendar = run->calendar_file;
 
-	number_updates(run);
-	/* While the writer may still be filling the last update files. */
-	if (write_calendar(run, &calendar, diag) < 0 ||
-	    mm_report_finish(run->report, info, user_dir,
-	    run->stats->last_message, diag) < 0 ||
-	    mm_writer_finish(run->writer, diag) < 0)
-		goto out;
-	if (mm_output_sync(user_dir, diag) < 0 ||
-	    rename_updates(run, diag) < 0)
-		goto out;
-	if (calendar != NULL) {
-		rc = mm_outfile_publish(calendar, diag);
-		calendar = NULL;
-		if (rc < 0)
-			goto out;
-		rc = -1;
+	run->calendar_file = NULL;
+	if (mm_writer_finish(run->writer, diag) < 0 ||
+	    mm_output_sync(user_dir, diag) < 0 ||
+	    rename_updates(run, diag) < 0) {
+		mm_outfile_abort(calendar);
+		return -1;
 	}
+	if (calendar != NULL && mm_outfile_publish(calendar, diag) < 0)
+		return -1;
 	if (mm_report_publish(run->report, diag) < 0 ||
 	    mm_output_sync(user_dir, diag) < 0)
-		goto out;
-	rc = 0;
-out:
-	mm_outfile_abort(calendar);
-	return rc;
+		return -1;
+	return 0;
 }
 
 /* A mailbox file of either format: the readers share their shape. */
@@ -679,7 +684,7 @@ mailbox_close(struct mailbox *mb)
 }
 
 static int
-read_mailbox(struct run *run, const char *path, struct mm_diag *diag)
+read_mailbox(struct mm_migration *run, const char *path, struct mm_diag *diag)
 {
 	struct mailbox mb = { NULL, NULL };
 	struct mm_meeting *m = NULL;
@@ -714,7 +719,7 @@ out:
 }
 
 static int
-setup(struct run *run, struct mm_diag *diag)
+setup(struct mm_migration *run, struct mm_diag *diag)
 {
 	const struct mm_migrate_request *req = run->req;
 
@@ -752,6 +757,8 @@ setup(struct run *run, struct mm_diag *diag)
 			return mm_diag_set(diag, MM_DIAG_NOINPUT, "cannot open %s: %s",
 			    req->mailboxes[i], g_strerror(errno));
 	}
+	if (req->on_output_folder != NULL)
+		req->on_output_folder(req->on_meeting_data, run->stats->user_dir);
 	run->updates_dir = g_build_filename(run->stats->user_dir, "updates", NULL);
 	if (mm_output_mkdirs(run->updates_dir, diag) < 0)
 		return -1;
@@ -764,29 +771,72 @@ setup(struct run *run, struct mm_diag *diag)
 	return 0;
 }
 
-int
-mm_migrate_user(const struct mm_migrate_request *req,
-    struct mm_migrate_stats *stats, struct mm_diag *diag)
+/*
+ * Frees what reading and selecting needed, once every file is written:
+ * publishing needs none of it, and may run in another thread.
+ */
+static void
+drop_selection(struct mm_migration *run)
 {
-	struct run run = { 0 };
+	mm_templates_free(run->templates);
+	mm_block_engine_free(run->engine);
+	mm_coords_free(run->coords);
+	mm_identity_release(&run->identity);
+	mm_directory_free(run->directory);
+	run->templates = NULL;
+	run->engine = NULL;
+	run->coords = NULL;
+	run->directory = NULL;
+}
+
+/*
+ * Frees RUN; after a run error (FAILED), first removes the hidden update
+ * files it made.  Nothing is being written once the writer is gone.
+ */
+static void
+migration_free(struct mm_migration *run, bool failed)
+{
+	mm_writer_free(run->writer);
+	if (failed && run->updates_dir != NULL)
+		remove_pending(run);
+	mm_outfile_abort(run->calendar_file);
+	g_array_free(run->pending, TRUE);
+	g_hash_table_destroy(run->ids);
+	g_string_chunk_free(run->id_names);
+	g_string_free(run->calendar_zones, TRUE);
+	g_hash_table_destroy(run->calendar_tzids);
+	mm_spool_free(run->calendar_events);
+	mm_report_free(run->report);
+	drop_selection(run);
+	g_free(run->updates_dir);
+	g_free(run);
+}
+
+int
+mm_migrate_prepare(const struct mm_migrate_request *req,
+    struct mm_migrate_stats *stats, struct mm_migration **out,
+    struct mm_diag *diag)
+{
+	struct mm_migration *run = g_new0(struct mm_migration, 1);
 	struct mm_report_info info = { 0 };
 	char *cid = NULL;
 	int rc = -1;
 
+	*out = NULL;
 	memset(stats, 0, sizeof *stats);
-	run.req = req;
-	run.stats = stats;
-	run.pending = g_array_new(FALSE, TRUE, sizeof(struct pending_update));
-	run.ids = g_hash_table_new(g_str_hash, g_str_equal);
-	run.id_names = g_string_chunk_new(16384);
-	run.calendar_zones = g_string_new(NULL);
-	run.calendar_tzids = g_hash_table_new_full(g_str_hash, g_str_equal,
+	run->req = req;
+	run->stats = stats;
+	run->pending = g_array_new(FALSE, TRUE, sizeof(struct pending_update));
+	run->ids = g_hash_table_new(g_str_hash, g_str_equal);
+	run->id_names = g_string_chunk_new(16384);
+	run->calendar_zones = g_string_new(NULL);
+	run->calendar_tzids = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, NULL);
 
-	if (setup(&run, diag) < 0)
+	if (setup(run, diag) < 0)
 		goto out;
 	for (size_t i = 0; req->mailboxes[i] != NULL; i++) {
-		if (read_mailbox(&run, req->mailboxes[i], diag) < 0)
+		if (read_mailbox(run, req->mailboxes[i], diag) < 0)
 			goto out;
 	}
 	stats->state = g_strdup(stats->failed > 0 ? "Failed" : "Succeeded");
@@ -794,36 +844,52 @@ mm_migrate_user(const struct mm_migrate_request *req,
 		rc = 0;
 		goto out;
 	}
+
 	cid = req->correlation_id ? g_strdup(req->correlation_id) :
 	    correlation_id(req);
 	info.correlation_id = cid;
 	info.create_date = req->now;
 	info.modified_date = req->now;
-	info.user_id = run.identity.user_id;
-	info.upn = run.identity.upn ? run.identity.upn : run.identity.given;
+	info.user_id = run->identity.user_id;
+	info.upn = run->identity.upn ? run->identity.upn : run->identity.given;
 	info.migration_type = mm_migrate_type_name(req->source_types, req->target);
 	info.retry_count = req->retry_count;
-	if (publish(&run, &info, diag) < 0)
+	if (finish_files(run, &info, diag) < 0)
 		goto out;
+	drop_selection(run);
+	*out = run;
+	run = NULL;
 	rc = 0;
 out:
-	/* Nothing is being written once the writer is gone. */
-	mm_writer_free(run.writer);
-	if (rc < 0 && run.updates_dir != NULL)
-		remove_pending(&run);
-	g_array_free(run.pending, TRUE);
-	g_hash_table_destroy(run.ids);
-	g_string_chunk_free(run.id_names);
-	g_string_free(run.calendar_zones, TRUE);
-	g_hash_table_destroy(run.calendar_tzids);
-	mm_spool_free(run.calendar_events);
-	mm_report_free(run.report);
-	mm_templates_free(run.templates);
-	mm_block_engine_free(run.engine);
-	mm_coords_free(run.coords);
-	mm_identity_release(&run.identity);
-	mm_directory_free(run.directory);
-	g_free(run.updates_dir);
+	if (run != NULL)
+		migration_free(run, rc < 0);
 	g_free(cid);
 	return rc;
+}
+
+int
+mm_migrate_publish(struct mm_migration *migration, struct mm_diag *diag)
+{
+	int rc = publish(migration, diag);
+
+	migration_free(migration, rc < 0);
+	return rc;
+}
+
+void
+mm_migration_free(struct mm_migration *migration)
+{
+	if (migration != NULL)
+		migration_free(migration, true);
+}
+
+int
+mm_migrate_user(const struct mm_migrate_request *req,
+    struct mm_migrate_stats *stats, struct mm_diag *diag)
+{
+	struct mm_migration *migration;
+
+	if (mm_migrate_prepare(req, stats, &migration, diag) < 0)
+		return -1;
+	return migration != NULL ? mm_migrate_publish(migration, diag) : 0;
 }

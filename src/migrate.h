@@ -46,6 +46,9 @@ struct mm_migrate_request {
 	/* Called with each warning of a reader (a file cut short, characters
 	   dropped, ...) once that mailbox has been read; may be NULL. */
 	void (*on_warning)(void *data, const char *message);
+	/* Called with OUT/<user> once it is known, before anything in it is
+	   touched; may be NULL.  All three callbacks get on_meeting_data. */
+	void (*on_output_folder)(void *data, const char *user_dir);
 };
 
 struct mm_migrate_stats {
@@ -69,8 +72,36 @@ const char *mm_migrate_type_name(unsigned source_types, enum mm_target_kind targ
  * Runs REQ.  Returns 0 when the request ran to the end (some meetings may
  * have failed: stats->failed), or -1 with diag on a run error (unreadable
  * mailbox: 65/66; output: 73/74; usage: 64) having written nothing half.
+ * It is mm_migrate_prepare() then mm_migrate_publish().
  */
 int mm_migrate_user(const struct mm_migrate_request *req,
     struct mm_migrate_stats *stats, struct mm_diag *diag);
+
+/*
+ * A request whose files are all written and closed under hidden names, not
+ * yet in place.  Publishing waits on the disk, twice; a caller with more
+ * requests to run (meetmig run) publishes one while it prepares the next.
+ */
+struct mm_migration;
+
+/*
+ * mm_migrate_user() up to publishing.  Returns 0 with *OUT owned (publish
+ * it with mm_migrate_publish(), or drop it with mm_migration_free()), or 0
+ * with *OUT NULL when there is nothing to publish (REQ->plan_only), or -1
+ * with diag as mm_migrate_user() (*OUT NULL, no hidden file left).  REQ and
+ * STATS are borrowed by *OUT: they must outlive it.
+ */
+int mm_migrate_prepare(const struct mm_migrate_request *req,
+    struct mm_migrate_stats *stats, struct mm_migration **out,
+    struct mm_diag *diag);
+/*
+ * Puts the files of MIGRATION in place, durably, status.json last; frees
+ * MIGRATION.  Returns 0, or -1 with diag (74) and its hidden files removed.
+ * Needs none of the libraries that read and select (libical, ICU, PCRE2):
+ * another thread may publish while this one prepares the next request.
+ */
+int mm_migrate_publish(struct mm_migration *migration, struct mm_diag *diag);
+/* Removes the hidden files of MIGRATION and frees it; accepts NULL. */
+void mm_migration_free(struct mm_migration *migration);
 
 #endif

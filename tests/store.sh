@@ -345,6 +345,29 @@ else
 	tap_skip "a run killed with SIGKILL" "no setsid"
 fi
 
+# --- one user twice into one folder --------------------------------------
+
+# A worker publishes one request while it prepares the next: the next one
+# must not touch the folder the first is being published into.  Two
+# requests for one user into one folder, run in a row: the second's files
+# are the same as when it runs alone, and both Succeeded.
+twice=(enqueue -q -i ashaw@contoso.com -c fixtures/coordinates.ini --now $T -o twice
+    fixtures/contoso-ashaw.ics)
+mm_run "$wd" "$out" "$err" "${twice[@]}" --store twice.db &&
+    mm_run "$wd" "$out" "$err" "${twice[@]}" --format ics --store twice.db &&
+    mm 0 "run of one user enqueued twice into one folder" run -q -j 1 --now $T \
+    --store twice.db &&
+    mv "$wd/twice" "$wd/twice-both" &&
+    mm_run "$wd" "$out" "$err" "${twice[@]}" --format ics --store twice-ref.db &&
+    mm_run "$wd" "$out" "$err" run -q -j 1 --now $T --store twice-ref.db
+tap_result $? "the second request alone, for reference"
+mm_tree_compare "$wd/twice" "$wd/twice-both" >"$wd/.diff"
+tap_result $? "one user twice into one folder: the files of the later request"
+tap_diag 20 <"$wd/.diff"
+mm_run "$wd" "$out" "$err" status --summary-only --format csv --store twice.db
+grep -qx 'Succeeded,2' "$out"
+tap_result $? "one user twice into one folder: both Succeeded"
+
 # --- two runs on one store ------------------------------------------------
 
 enqueue_many two.db two || mm_bail "cannot enqueue"
