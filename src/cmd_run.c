@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "limits.h"
 #include "report.h"
 #include "select.h"
 #include "store.h"
@@ -64,13 +65,15 @@ clock_now(const struct run_clock *clock)
 
 /*
  * A worker has two threads: the main one claims a request and prepares it
- * (reads, selects, writes every file under a hidden name), then hands it
- * to the publisher, which puts the files in place and records the outcome
+ * (reads, selects, writes every file under a hidden name), then queues it
+ * for the publisher, which puts the files in place and records the outcome
  * in the store through its own connection, while the main thread goes on
  * with the next request.  Publishing waits on the disk (two flushes of
  * the file system); prepared one after the other, a batch of small
- * mailboxes spent a fifth of its time in those waits.  At most one
- * request waits to be published.
+ * mailboxes spent a fifth of its time in those waits.  The publisher takes
+ * every request queued while it was busy and publishes them together,
+ * with two flushes for them all: the more the disk holds it up, the more
+ * each flush serves.  At most MM_LIMIT_PUBLISH_QUEUE requests wait.
  */
 struct worker {
 	pthread_mutex_t lock;   /* guards fd and the publisher's fields */
@@ -79,7 +82,8 @@ struct worker {
 	long pid;
 	bool send_meetings;
 	/* the publisher */
-	struct job *job;        /* handed over and not yet recorded, or NULL */
+	GPtrArray *queue;       /* of struct job: handed over, not yet taken */
+	GPtrArray *publishing;  /* of struct job: taken, not yet recorded */
 	bool closing;           /* no job will come any more */
 	int status;             /* the publisher's store error, or 0 */
 	struct mm_store *store; /* the publisher's connection */
@@ -139,14 +143,20 @@ on_meeting(void *data, const struct mm_meeting *meeting,
 }
 
 static bool
-job_writes_into(const struct job *job, const char *user_dir)
+jobs_write_into(const GPtrArray *jobs, const char *user_dir)
 {
-	return job != NULL && job->stats.user_dir != NULL &&
-	    strcmp(job->stats.user_dir, user_dir) == 0;
+	for (guint i = 0; i < jobs->len; i++) {
+		const struct job *job = g_ptr_array_index(jobs, i);
+
+		if (job->stats.user_dir != NULL &&
+		    strcmp(job->stats.user_dir, user_dir) == 0)
+			return true;
+	}
+	return false;
 }
 
 /*
- * Before the next request touches its folder: a request still being
+ * Before the next request touches its folder: a request still to be
  * published into the same folder (one user enqueued twice) is waited for,
  * or the next one's sweep would take its hidden files.
  */
@@ -156,32 +166,60 @@ on_output_folder(void *data, const char *user_dir)
 	struct worker *w = data;
 
 	pthread_mutex_lock(&w->lock);
-	while (job_writes_into(w->job, user_dir))
+	while (jobs_write_into(w->queue, user_dir) ||
+	    jobs_write_into(w->publishing, user_dir))
 		pthread_cond_wait(&w->changed, &w->lock);
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* Publishes JOB and records its outcome.  Returns 0 or a store error's status. */
+/*
+ * Publishes the N jobs of JOBS together and records their outcomes.
+ * Returns 0 or the status of the first store error.
+ */
 static int
-publish_job(struct worker *w, struct job *job)
+publish_jobs(struct worker *w, struct job *const *jobs, size_t n)
 {
+	struct mm_migration **group = g_new(struct mm_migration *, n);
+	struct job **published = g_new(struct job *, n);
+	int *results = g_new(int, n);
+	struct mm_diag *diags = g_new(struct mm_diag, n);
 	struct mm_diag diag;
+	size_t m = 0;
 	int status = 0;
 
-	if (job->migration != NULL) {
-		job->ran = mm_migrate_publish(job->migration, &job->run_error);
-		job->migration = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i]->migration == NULL)
+			continue;
+		group[m] = jobs[i]->migration;
+		published[m] = jobs[i];
+		mm_diag_init(&diags[m]);
+		jobs[i]->migration = NULL;
+		m++;
+	}
+	mm_migrate_publish_group(group, m, results, diags);
+	for (size_t k = 0; k < m; k++) {
+		published[k]->ran = results[k];
+		mm_diag_release(&published[k]->run_error);
+		published[k]->run_error = diags[k];
 	}
 	mm_diag_init(&diag);
-	if (mm_store_finish(w->store, job->request.id, w->pid, &job->stats,
-	    job->ran < 0 ? &job->run_error : NULL, w->retry, clock_now(w->clock),
-	    &diag) < 0) {
-		mm_cmd_error("worker %ld: %s", w->pid, diag.message);
-		status = mm_diag_exit_status(&diag);
-	} else {
-		send_event(w, EVENT_DONE, 0, job->request.id);
+	for (size_t i = 0; i < n && status == 0; i++) {
+		struct job *job = jobs[i];
+
+		if (mm_store_finish(w->store, job->request.id, w->pid, &job->stats,
+		    job->ran < 0 ? &job->run_error : NULL, w->retry,
+		    clock_now(w->clock), &diag) < 0) {
+			mm_cmd_error("worker %ld: %s", w->pid, diag.message);
+			status = mm_diag_exit_status(&diag);
+		} else {
+			send_event(w, EVENT_DONE, 0, job->request.id);
+		}
 	}
 	mm_diag_release(&diag);
+	g_free(group);
+	g_free(published);
+	g_free(results);
+	g_free(diags);
 	return status;
 }
 
@@ -192,20 +230,24 @@ publisher_main(void *data)
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		struct job *job;
+		GPtrArray *taken;
 		int status;
 
-		while (w->job == NULL && !w->closing)
+		while (w->queue->len == 0 && !w->closing)
 			pthread_cond_wait(&w->changed, &w->lock);
-		if (w->job == NULL)
+		if (w->queue->len == 0)
 			break;
-		job = w->job;
+		/* Every queued job at once; the queue starts again empty. */
+		taken = w->queue;
+		w->queue = w->publishing;
+		w->publishing = taken;
+		pthread_cond_broadcast(&w->changed);
 		pthread_mutex_unlock(&w->lock);
-		status = publish_job(w, job);
+		status = publish_jobs(w, (struct job *const *)taken->pdata,
+		    taken->len);
 		pthread_mutex_lock(&w->lock);
-		/* Freed under the lock: on_output_folder() may be reading it. */
-		job_free(job);
-		w->job = NULL;
+		/* Freed under the lock: on_output_folder() may be reading them. */
+		g_ptr_array_set_size(taken, 0);
 		if (status != 0 && w->status == 0)
 			w->status = status;
 		pthread_cond_broadcast(&w->changed);
@@ -215,8 +257,8 @@ publisher_main(void *data)
 }
 
 /*
- * Hands JOB to the publisher once it is free.  Returns the publisher's
- * store error status (JOB then freed here), or 0.
+ * Queues JOB for the publisher once there is room.  Returns the
+ * publisher's store error status (JOB then freed here), or 0.
  */
 static int
 hand_over(struct worker *w, struct job *job)
@@ -224,11 +266,11 @@ hand_over(struct worker *w, struct job *job)
 	int status;
 
 	pthread_mutex_lock(&w->lock);
-	while (w->job != NULL)
+	while (w->queue->len >= MM_LIMIT_PUBLISH_QUEUE && w->status == 0)
 		pthread_cond_wait(&w->changed, &w->lock);
 	status = w->status;
 	if (status == 0) {
-		w->job = job;
+		g_ptr_array_add(w->queue, job);
 		pthread_cond_broadcast(&w->changed);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -256,6 +298,8 @@ worker_main(const char *store_path, int fd, pid_t parent,
 	memset(&w, 0, sizeof w);
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.changed, NULL);
+	w.queue = g_ptr_array_new_with_free_func((GDestroyNotify)job_free);
+	w.publishing = g_ptr_array_new_with_free_func((GDestroyNotify)job_free);
 	w.fd = fd;
 	w.pid = (long)getpid();
 	w.send_meetings = send_meetings;
@@ -325,6 +369,8 @@ out:
 	mm_diag_release(&diag);
 	if (w.fd >= 0)
 		close(w.fd);
+	g_ptr_array_free(w.queue, TRUE);
+	g_ptr_array_free(w.publishing, TRUE);
 	pthread_cond_destroy(&w.changed);
 	pthread_mutex_destroy(&w.lock);
 	return status;

@@ -43,6 +43,12 @@
  * never an error.
  */
 #define MM_LIMIT_SPOOL_MEMORY       ((size_t)1 << 20)
+/*
+ * Prepared requests of a `run` worker waiting to be published (each holds
+ * at most two spools in memory); more and the worker waits.  A bound on
+ * memory, never an error.
+ */
+#define MM_LIMIT_PUBLISH_QUEUE      16
 /* Rows of a CSV file (directory, links, users) and fields of one row. */
 #define MM_LIMIT_CSV_ROWS           2000000
 #define MM_LIMIT_CSV_FIELDS         256

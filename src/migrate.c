@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
@@ -589,33 +591,45 @@ finish_files(struct mm_migration *run, const struct mm_report_info *info,
 }
 
 /*
- * Puts the request's files in place with two flushes of the file system,
- * however many there are: each was written under a hidden name, one sync
- * puts all their data on disk, they are renamed into place (status.json
- * last), and a second sync makes the renames durable.  A final name never
- * points at data that is not on disk, and a killed run leaves only hidden
- * files, which the next run sweeps (remove_stale()).  A flush per file
- * made a small request wait on eight of them.
+ * Flushes the file system of every migration of GROUP still in the race
+ * (RESULTS[i] == 0), once per file system: a failed flush fails every
+ * migration on it.
  */
-static int
-publish(struct mm_migration *run, struct mm_diag *diag)
+static void
+sync_group(struct mm_migration *const *group, size_t n, int *results,
+    struct mm_diag *diags)
 {
-	const char *user_dir = run->stats->user_dir;
-	struct mm_outfile *calendar = run->calendar_file;
+	dev_t *devs = g_new0(dev_t, n);
+	bool *synced = g_new0(bool, n);
 
-	run->calendar_file = NULL;
-	if (mm_writer_finish(run->writer, diag) < 0 ||
-	    mm_output_sync(user_dir, diag) < 0 ||
-	    rename_updates(run, diag) < 0) {
-		mm_outfile_abort(calendar);
-		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *user_dir = group[i]->stats->user_dir;
+		struct stat st;
+		size_t j;
+
+		if (results[i] < 0)
+			continue;
+		if (stat(user_dir, &st) != 0) {
+			results[i] = mm_diag_set(&diags[i], MM_DIAG_IOERR,
+			    "cannot sync %s: %s", user_dir, g_strerror(errno));
+			continue;
+		}
+		devs[i] = st.st_dev;
+		for (j = 0; j < i; j++) {
+			if (synced[j] && devs[j] == st.st_dev)
+				break;
+		}
+		if (j < i) {
+			if (results[j] < 0)
+				results[i] = mm_diag_set(&diags[i], diags[j].code, "%s",
+				    diags[j].message);
+			continue;
+		}
+		synced[i] = true;
+		results[i] = mm_output_sync(user_dir, &diags[i]);
 	}
-	if (calendar != NULL && mm_outfile_publish(calendar, diag) < 0)
-		return -1;
-	if (mm_report_publish(run->report, diag) < 0 ||
-	    mm_output_sync(user_dir, diag) < 0)
-		return -1;
-	return 0;
+	g_free(devs);
+	g_free(synced);
 }
 
 /* A mailbox file of either format: the readers share their shape. */
@@ -867,12 +881,51 @@ out:
 	return rc;
 }
 
+/*
+ * Puts the files of each migration of GROUP in place with two flushes of
+ * the file system for them all, however many files and requests there
+ * are: each file was written under a hidden name, one sync puts all their
+ * data on disk, they are renamed into place (a request's status.json
+ * last), and a second sync makes the renames durable.  A final name never
+ * points at data that is not on disk, and a killed run leaves only hidden
+ * files, which the next run sweeps (remove_stale()).  A flush per file
+ * made a small request wait on eight of them; publishing the requests a
+ * batch has ready together shares two among them.
+ */
+void
+mm_migrate_publish_group(struct mm_migration *const *group, size_t n,
+    int *results, struct mm_diag *diags)
+{
+	for (size_t i = 0; i < n; i++)
+		results[i] = mm_writer_finish(group[i]->writer, &diags[i]);
+	sync_group(group, n, results, diags);
+	for (size_t i = 0; i < n; i++) {
+		struct mm_migration *run = group[i];
+		struct mm_outfile *calendar = run->calendar_file;
+
+		if (results[i] < 0)
+			continue;
+		run->calendar_file = NULL;
+		if (rename_updates(run, &diags[i]) < 0) {
+			mm_outfile_abort(calendar);
+			results[i] = -1;
+		} else if ((calendar != NULL &&
+		    mm_outfile_publish(calendar, &diags[i]) < 0) ||
+		    mm_report_publish(run->report, &diags[i]) < 0) {
+			results[i] = -1;
+		}
+	}
+	sync_group(group, n, results, diags);
+	for (size_t i = 0; i < n; i++)
+		migration_free(group[i], results[i] < 0);
+}
+
 int
 mm_migrate_publish(struct mm_migration *migration, struct mm_diag *diag)
 {
-	int rc = publish(migration, diag);
+	int rc;
 
-	migration_free(migration, rc < 0);
+	mm_migrate_publish_group(&migration, 1, &rc, diag);
 	return rc;
 }
 

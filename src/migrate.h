@@ -101,6 +101,14 @@ int mm_migrate_prepare(const struct mm_migrate_request *req,
  * another thread may publish while this one prepares the next request.
  */
 int mm_migrate_publish(struct mm_migration *migration, struct mm_diag *diag);
+/*
+ * mm_migrate_publish() of the N migrations of GROUP at once, with the two
+ * flushes shared among them (a run publishes the requests a worker has
+ * ready).  Each has its outcome: RESULTS[i] is 0, or -1 with DIAGS[i] set
+ * (initialised by the caller) and its hidden files removed.  Frees them all.
+ */
+void mm_migrate_publish_group(struct mm_migration *const *group, size_t n,
+    int *results, struct mm_diag *diags);
 /* Removes the hidden files of MIGRATION and frees it; accepts NULL. */
 void mm_migration_free(struct mm_migration *migration);
 

@@ -163,6 +163,83 @@ count() {
 	{ echo 0; cat "$wd/.count" 2>/dev/null; } | sort -n | tail -n 1
 }
 
+# group_enqueue DIR: GROUP_SIZE requests for one user, each into its own
+# output folder DIR/out/N.
+GROUP_SIZE=8
+group_enqueue() {
+	local n
+	for n in $(seq 1 $GROUP_SIZE); do
+		run_under -- enqueue -q -i ashaw@contoso.com -c fixtures/coordinates.ini \
+		    --now "$T" -o "$1/out/$n" --store "$1/q.db" "$MAILBOX" || return 1
+	done
+}
+
+# group_files DIR: prints what differs from the reference in any of the
+# GROUP_SIZE folders of DIR (updates and calendar.ics).
+group_files() {
+	local n
+	for n in $(seq 1 $GROUP_SIZE); do
+		rm -rf "$wd/$1/files"
+		mkdir -p "$wd/$1/files"
+		cp -R "$wd/$1/out/$n/ashaw@contoso.com/updates" \
+		    "$wd/$1/out/$n/ashaw@contoso.com/calendar.ics" "$wd/$1/files/" 2>/dev/null
+		mm_tree_compare "$wd/ref-queue/files" "$wd/$1/files" | sed "s|^|$n: |"
+	done
+}
+
+# A slow disk: each flush takes 300 ms, so a worker of run has the next
+# requests prepared before its publisher is free, and publishes them
+# together, sharing the two flushes.  Fewer flushes of the output folders
+# than two a request, the files of each as when it runs alone, and a
+# rename that fails in one folder of a group fails that request only.
+group_cases() {
+	local d=group-slow status why syncs
+	group_enqueue "$d" || mm_bail "cannot enqueue $d"
+	rm -f "$wd/.count"
+	run_under MM_FAULT_SYNC_DELAY=300 MM_FAULT_CALL=fsync \
+	    MM_FAULT_AFTER=999999999 MM_FAULT_PATH="/$d/out/" \
+	    MM_FAULT_COUNT="$wd/.count" -- run -q -j 1 --store "$d/q.db" --now "$T2"
+	status=$?
+	syncs=$(awk '{ n += $1 } END { print n + 0 }' "$wd/.count" 2>/dev/null)
+	why=
+	[ "$status" -eq 0 ] || why="exit $status"
+	[ -z "$why" ] && [ "$syncs" -ge $((2 * GROUP_SIZE)) ] &&
+	    why="$syncs flushes of the output folders for $GROUP_SIZE requests"
+	[ -z "$why" ] && [ "$syncs" -eq 0 ] && why="no flush counted"
+	tap_result $([ -z "$why" ]; echo $?) "a slow disk: $GROUP_SIZE requests published with $syncs flushes, not $((2 * GROUP_SIZE))"
+	[ -z "$why" ] || { echo "$why" | tap_diag 5; tap_diag 5 <"$err"; }
+	why=$(group_files "$d"; leftovers "$wd/$d/out")
+	if [ -z "$why" ]; then
+		mm_run "$wd" "$out" "$err" status --summary-only --format csv \
+		    --store "$d/q.db" && grep -qx "Succeeded,$GROUP_SIZE" "$out" ||
+		    why="the store does not say Succeeded for all $GROUP_SIZE"
+	fi
+	tap_result $([ -z "$why" ]; echo $?) "a slow disk: the files of each request as published alone, all Succeeded"
+	[ -z "$why" ] || echo "$why" | tap_diag 20
+
+	d=group-fail
+	group_enqueue "$d" || mm_bail "cannot enqueue $d"
+	run_under MM_FAULT_SYNC_DELAY=300 MM_FAULT_CALL=rename \
+	    MM_FAULT_PATH="/$d/out/3/" -- run -q -j 1 --store "$d/q.db" --now "$T2" \
+	    --retry-interval 1m
+	status=$?
+	why=
+	[ "$status" -eq 1 ] || why="exit $status, not 1 (a request Failed)"
+	[ -z "$why" ] && why=$(leftovers "$wd/$d/out")
+	if [ -z "$why" ]; then
+		mm_run "$wd" "$out" "$err" status --summary-only --format csv \
+		    --store "$d/q.db" && grep -qx "Succeeded,$((GROUP_SIZE - 1))" "$out" &&
+		    grep -qx "Failed,1" "$out" ||
+		    why="the store does not say $((GROUP_SIZE - 1)) Succeeded and 1 Failed: $(tr '\n' ' ' <"$out")"
+	fi
+	[ -z "$why" ] && [ -e "$wd/$d/out/3/ashaw@contoso.com/status.json" ] &&
+	    why="the failed request left a status.json"
+	[ -z "$why" ] && why=$(group_files "$d" | grep -v '^3: ')
+	tap_result $([ -z "$why" ]; echo $?) "a rename fails in one folder of a group: that request alone Failed, no leftover"
+	[ -z "$why" ] || { echo "$why" | tap_diag 20; tap_diag 5 <"$err"; }
+	[ "$mm_tap_failed" -eq 0 ] && rm -rf "${wd:?}/group-slow" "${wd:?}/group-fail"
+}
+
 # scope_path SCOPE DIR: the MM_FAULT_PATH of a queued case in DIR.
 scope_path() {
 	[ "$1" = outputs ] && echo "/$2/out/"
@@ -250,6 +327,7 @@ if [ -n "$shim" ]; then
 			tests=$((tests + 2 * $(echo ${queue_points[$call-$scope]} | wc -w)))
 		done
 	done
+	tests=$((tests + 3))
 fi
 
 # --- 2 and 3: ulimit -f and tmpfs -------------------------------------------------
@@ -284,6 +362,7 @@ if [ -n "$shim" ]; then
 			done
 		done
 	done
+	group_cases
 else
 	tap_skip "faultshim" "no C compiler ($cc) to build tests/faultshim.c: $(head -1 "$wd/.cc" 2>/dev/null)"
 fi

@@ -21,6 +21,9 @@
  *                      fail do nothing (the tests check what is written,
  *                      not that it is on the platter; hundreds of runs go
  *                      faster).
+ *   MM_FAULT_SYNC_DELAY  N: a syncfs that does not fail first sleeps N
+ *                      milliseconds (a slow disk: meetmig run then has
+ *                      several requests ready to publish at once).
  *   MM_FAULT_COUNT     a file: each process that counted calls appends how
  *                      many at exit (to choose N; meetmig run counts in
  *                      its worker processes too, each on its own).
@@ -49,6 +52,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The next definition of NAME (libc's), looked up once. */
@@ -71,6 +75,7 @@ static size_t readonly_len;
 static const char *readonly_log;
 static unsigned long seen;
 static int no_sync;
+static unsigned long sync_delay_ms;
 
 __attribute__((constructor)) static void
 shim_init(void)
@@ -96,6 +101,8 @@ shim_init(void)
 		fault_path = NULL;
 	no_sync = getenv("MM_FAULT_NOSYNC") != NULL &&
 	    strcmp(getenv("MM_FAULT_NOSYNC"), "1") == 0;
+	if (getenv("MM_FAULT_SYNC_DELAY") != NULL)
+		sync_delay_ms = strtoul(getenv("MM_FAULT_SYNC_DELAY"), NULL, 10);
 	count_file = getenv("MM_FAULT_COUNT");
 	readonly_dir = getenv("MM_FAULT_READONLY");
 	if (readonly_dir != NULL && readonly_dir[0] != '/')
@@ -242,6 +249,13 @@ syncfs(int fd)
 	buf[len < 0 ? 0 : len] = '\0';
 	if (must_fail(CALL_FSYNC, -1, buf))
 		return -1;
+	if (sync_delay_ms > 0) {
+		struct timespec ts = { (time_t)(sync_delay_ms / 1000),
+			(long)(sync_delay_ms % 1000) * 1000000L };
+
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
 	return no_sync ? 0 : real_syncfs(fd);
 }
 
