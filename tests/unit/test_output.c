@@ -618,8 +618,9 @@ writer_content(unsigned i, size_t size)
 
 /*
  * The writer thread: files written in order with their exact bytes, the
- * first few without the thread, one larger than the backlog alone; a
- * failure is told by every later call and nothing after it is written.
+ * first few without the thread, one larger than the backlog alone, a few
+ * too few to wake the thread by themselves; a failure is told by every
+ * later call and nothing after it is written.
  */
 static void
 test_writer(void)
@@ -635,6 +636,9 @@ test_writer(void)
 		{ "a file larger than the backlog", 200, 0, 150 },
 		{ "a failure before the thread starts", 100, 5, 0 },
 		{ "a failure in the thread", 400, 300, 0 },
+		/* Fewer queued than wake the thread: finish wakes it. */
+		{ "a few files through the thread", 70, 0, 0 },
+		{ "a failure among a few files in the thread", 70, 68, 0 },
 	};
 	size_t c;
 
@@ -770,11 +774,59 @@ test_writer_rename(void)
 	}
 }
 
+/*
+ * A writer that has gone idle and is given fewer files than wake it: the
+ * finish wakes it (were it not woken, the alarm of main() ends the test).
+ */
+static void
+test_writer_idle(void)
+{
+	char *dir = fresh_dir("writer-idle");
+	struct mm_writer *w = mm_writer_new();
+	struct mm_diag diag;
+	unsigned i, ok = 0;
+	int rc = 0;
+
+	mm_diag_init(&diag);
+	for (i = 1; i <= 103; i++) {
+		char *path = g_strdup_printf("%s/f%u", dir, i);
+
+		rc |= mm_writer_write(w, path, writer_content(i, 300), &diag);
+		g_free(path);
+		/* The thread has emptied its queue and waits for work. */
+		if (i == 100)
+			rc |= mm_writer_finish(w, &diag);
+	}
+	rc |= mm_writer_finish(w, &diag);
+	mm_writer_free(w);
+	for (i = 1; i <= 103; i++) {
+		char *path = g_strdup_printf("%s/f%u", dir, i);
+		GString *want = writer_content(i, 300);
+		char *got = NULL;
+
+		if (g_file_get_contents(path, &got, NULL, NULL) &&
+		    strcmp(got, want->str) == 0)
+			ok++;
+		g_unlink(path);
+		g_free(got);
+		g_free(path);
+		g_string_free(want, TRUE);
+	}
+	tap_ok(rc == 0 && ok == 103,
+	    "writer, three files after the thread went idle: written (%u of 103)",
+	    ok);
+	g_rmdir(dir);
+	g_free(dir);
+	mm_diag_release(&diag);
+}
+
 int
 main(void)
 {
 	GError *error = NULL;
 
+	/* A thread waited for and never woken fails the test, not CI. */
+	alarm(300);
 	umask(022);
 	tmpdir = g_dir_make_tmp("meetmig-output-XXXXXX", &error);
 	if (tmpdir == NULL) {
@@ -792,6 +844,7 @@ main(void)
 	test_hash_id();
 	test_writer();
 	test_writer_rename();
+	test_writer_idle();
 	test_spool();
 	test_spool_cannot_create();
 	g_rmdir(tmpdir);
