@@ -47,6 +47,7 @@ struct mm_store {
 	bool readonly;
 	bool empty;             /* read-only open of a store with no schema yet */
 	bool in_txn;            /* mm_store_begin() opened a transaction */
+	GHashTable *statements; /* SQL -> idle prepared statement (prepare()) */
 };
 
 /*
@@ -182,17 +183,65 @@ store_fail(const struct mm_store *store, int rc, const char *doing,
 	    store->path);
 }
 
+static void
+finalize_statement(gpointer stmt)
+{
+	sqlite3_finalize(stmt);
+}
+
+/* Finalizes the kept statements: before the connection closes. */
+static void
+statements_clear(struct mm_store *store)
+{
+	if (store->statements != NULL)
+		g_hash_table_remove_all(store->statements);
+}
+
+/*
+ * *STMT gets SQL prepared; give it back with done().  Each SQL text is
+ * prepared once per connection and kept while idle: a worker of run claims
+ * and records requests with the same few statements, and preparing them
+ * again each time was a tenth of a small request's CPU time, spent with
+ * the store's write lock held.  A statement is either kept or with one
+ * caller: the same SQL used twice at once gets a second, unkept one.
+ */
 static int
 prepare(struct mm_store *store, const char *sql, sqlite3_stmt **stmt,
     struct mm_diag *diag)
 {
-	int rc = sqlite3_prepare_v2(store->db, sql, -1, stmt, NULL);
+	gpointer key, value;
+	int rc;
 
+	if (g_hash_table_steal_extended(store->statements, sql, &key, &value)) {
+		g_free(key);
+		*stmt = value;
+		return 0;
+	}
+	rc = sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    stmt, NULL);
 	if (rc != SQLITE_OK) {
 		*stmt = NULL;
 		return store_fail(store, rc, "cannot read the store", diag);
 	}
 	return 0;
+}
+
+/* Gives back a statement of prepare(), reset; accepts NULL. */
+static void
+done(struct mm_store *store, sqlite3_stmt *stmt)
+{
+	const char *sql;
+
+	if (stmt == NULL)
+		return;
+	sql = sqlite3_sql(stmt);
+	if (sql == NULL || g_hash_table_contains(store->statements, sql)) {
+		sqlite3_finalize(stmt);
+		return;
+	}
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	g_hash_table_insert(store->statements, g_strdup(sql), stmt);
 }
 
 /* Binds NULL for a NULL string. */
@@ -205,14 +254,14 @@ bind_text(sqlite3_stmt *stmt, int index, const char *text)
 		sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
 }
 
-/* Runs a statement that returns no row; finalizes it. */
+/* Runs a statement that returns no row; gives it back. */
 static int
 run_done(struct mm_store *store, sqlite3_stmt *stmt, const char *doing,
     struct mm_diag *diag)
 {
 	int rc = sqlite3_step(stmt);
 
-	sqlite3_finalize(stmt);
+	done(store, stmt);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return store_fail(store, rc, doing, diag);
 	return 0;
@@ -383,6 +432,8 @@ mm_store_close(struct mm_store *store)
 	if (store == NULL)
 		return;
 	mm_store_rollback(store);
+	statements_clear(store);
+	g_hash_table_destroy(store->statements);
 	sqlite3_close_v2(store->db);
 	g_free(store->path);
 	g_free(store);
@@ -451,6 +502,8 @@ store_new(const char *path)
 
 	store->path = g_strdup(path);
 	store->busy_ms = MM_STORE_BUSY_TIMEOUT_MS;
+	store->statements = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    finalize_statement);
 	return store;
 }
 
@@ -522,6 +575,7 @@ open_reader(struct mm_store *store, const char *path, bool immutable,
 	char *absolute = NULL, *uri = NULL;
 	int rc;
 
+	statements_clear(store);
 	sqlite3_close_v2(store->db);
 	store->db = NULL;
 	if (immutable) {
@@ -1032,10 +1086,10 @@ find_request(struct mm_store *store, const char *key, int64_t *id,
 		*state = parsed >= 0 ? (enum mm_store_state)parsed : MM_STORE_FAILED;
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
-		sqlite3_finalize(stmt);
+		done(store, stmt);
 		return store_fail(store, rc, "cannot look up a request", diag);
 	}
-	sqlite3_finalize(stmt);
+	done(store, stmt);
 	return found;
 }
 
@@ -1194,7 +1248,7 @@ mm_store_recover(struct mm_store *store, int64_t now, unsigned *recovered,
 		if (gone)
 			g_array_append_val(stale, id);
 	}
-	sqlite3_finalize(stmt);
+	done(store, stmt);
 	stmt = NULL;
 	if (rc != SQLITE_DONE) {
 		store_fail(store, rc, "cannot look for interrupted requests", diag);
@@ -1221,7 +1275,7 @@ mm_store_recover(struct mm_store *store, int64_t now, unsigned *recovered,
 	}
 	result = 0;
 done:
-	sqlite3_finalize(stmt);
+	done(store, stmt);
 	result = txn_close(store, opened, result, diag);
 out:
 	if (result == 0 && recovered != NULL)
@@ -1249,7 +1303,7 @@ mm_store_count_due(struct mm_store *store, int64_t now, unsigned *count,
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
 		*count = (unsigned)sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
+	done(store, stmt);
 	if (rc != SQLITE_ROW)
 		return store_fail(store, rc, "cannot count due requests", diag);
 	return 0;
@@ -1272,7 +1326,7 @@ get_request(struct mm_store *store, int64_t id, struct mm_store_request *out,
 		result = read_request(store, stmt, out, diag) < 0 ? -1 : 1;
 	else if (rc != SQLITE_DONE)
 		result = store_fail(store, rc, "cannot read a request", diag);
-	sqlite3_finalize(stmt);
+	done(store, stmt);
 	return result;
 }
 
@@ -1305,7 +1359,7 @@ mm_store_claim(struct mm_store *store, int64_t now, long worker,
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
 		id = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
+	done(store, stmt);
 	stmt = NULL;
 	if (rc == SQLITE_DONE) {
 		result = 0;
@@ -1454,12 +1508,12 @@ store_meetings(struct mm_store *store, int64_t id, JsonArray *meetings,
 		g_free(result);
 		g_free(reason);
 		if (rc != SQLITE_DONE) {
-			sqlite3_finalize(stmt);
+			done(store, stmt);
 			return store_fail(store, rc, "cannot record meeting results",
 			    diag);
 		}
 	}
-	sqlite3_finalize(stmt);
+	done(store, stmt);
 	return 0;
 }
 
@@ -1581,7 +1635,7 @@ mm_store_finish(struct mm_store *store, int64_t id, long worker,
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
 		retry_count = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
+	done(store, stmt);
 	if (rc == SQLITE_DONE) {
 		mm_diag_set(diag, MM_DIAG_INTERNAL, "no request %lld in the store (%s)",
 		    (long long)id, store->path);
@@ -1724,7 +1778,7 @@ mm_store_query(struct mm_store *store, const struct mm_store_filter *filter,
 	result = 0;
 out:
 	g_free(folded);
-	sqlite3_finalize(stmt);
+	done(store, stmt);
 	return result;
 }
 
@@ -1779,7 +1833,7 @@ mm_store_meetings(struct mm_store *store, int64_t id,
 	}
 	result = 0;
 out:
-	sqlite3_finalize(stmt);
+	done(store, stmt);
 	return result;
 }
 
@@ -1817,7 +1871,7 @@ mm_store_history(struct mm_store *store, int64_t id,
 	}
 	result = 0;
 out:
-	sqlite3_finalize(stmt);
+	done(store, stmt);
 	return result;
 }
 

@@ -902,6 +902,28 @@ collect_identity(void *data, const struct mm_store_request *r,
 	return 0;
 }
 
+/* A query run from the callback of the same query. */
+struct nested {
+	struct mm_store *store;
+	const char *want;
+	unsigned outer, ok;
+};
+
+static int
+nested_query(void *data, const struct mm_store_request *r, struct mm_diag *diag)
+{
+	struct nested *n = data;
+	GString *text = g_string_new(NULL);
+
+	(void)r;
+	n->outer++;
+	if (mm_store_query(n->store, NULL, collect_identity, text, diag) == 0 &&
+	    strcmp(text->str, n->want) == 0)
+		n->ok++;
+	g_string_free(text, TRUE);
+	return 0;
+}
+
 static void
 test_filters(void)
 {
@@ -973,6 +995,18 @@ test_filters(void)
 		tap_str(text->str, cases[0].want, "a read-only open sees every request");
 		g_string_free(text, TRUE);
 		mm_store_close(reader);
+	}
+	/*
+	 * A statement is kept for the next use of its SQL: a query inside the
+	 * same query's callback gets its own, twice in a row.
+	 */
+	for (int round = 1; round <= 2; round++) {
+		struct nested n = { store, cases[0].want, 0, 0 };
+		int rc = mm_store_query(store, NULL, nested_query, &n, NULL);
+
+		tap_ok(rc == 0 && n.outer == 4 && n.ok == 4,
+		    "a query inside the same query's callback, round %d: %u of %u "
+		    "inner queries see every request", round, n.ok, n.outer);
 	}
 	mm_store_close(store);
 	g_free(path);
