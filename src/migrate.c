@@ -54,6 +54,7 @@ struct mm_migration {
 	struct mm_coords *coords;
 	struct mm_block_engine *engine;
 	struct mm_templates *templates; /* --templates, or NULL */
+	struct mm_mime_cache *mime_cache;
 	struct mm_report *report;
 	char *updates_dir;
 	struct mm_writer *writer;       /* writes the hidden update files */
@@ -202,7 +203,11 @@ write_updates(struct mm_migration *run, struct mm_meeting *m, struct mm_verdict 
 
 	/* Every file is made before any goes to the writer, which takes it. */
 	if (req->formats & MM_FORMAT_EML) {
-		struct mm_mime_options mopt = { .now = req->now, .sender = req->sender };
+		struct mm_mime_options mopt = {
+			.now = req->now,
+			.sender = req->sender,
+			.cache = run->mime_cache,
+		};
 		int r;
 
 		eml = g_string_new(NULL);
@@ -777,6 +782,8 @@ setup(struct mm_migration *run, struct mm_diag *diag)
 	if (mm_output_mkdirs(run->updates_dir, diag) < 0)
 		return -1;
 	run->writer = mm_writer_new();
+	if (req->formats & MM_FORMAT_EML)
+		run->mime_cache = mm_mime_cache_new();
 	remove_stale(run->stats->user_dir);
 	remove_stale(run->updates_dir);
 	run->report = mm_report_new(run->stats->user_dir);
@@ -793,11 +800,13 @@ static void
 drop_selection(struct mm_migration *run)
 {
 	mm_templates_free(run->templates);
+	mm_mime_cache_free(run->mime_cache);
 	mm_block_engine_free(run->engine);
 	mm_coords_free(run->coords);
 	mm_identity_release(&run->identity);
 	mm_directory_free(run->directory);
 	run->templates = NULL;
+	run->mime_cache = NULL;
 	run->engine = NULL;
 	run->coords = NULL;
 	run->directory = NULL;

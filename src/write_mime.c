@@ -212,14 +212,19 @@ event_text(const struct mm_event *event, const char *name, const char *fmttype)
 static char *
 canonical_newlines(const char *text, size_t *out_len)
 {
-	GString *out = g_string_sized_new(strlen(text) + 64);
-	const char *p;
+	size_t len = strlen(text);
+	GString *out = g_string_sized_new(len + 64);
+	const char *p = text, *end = text + len, *nl;
 
-	for (p = text; *p != '\0'; p++) {
-		if (*p == '\n' && (p == text || p[-1] != '\r'))
+	/* Line by line: a body is tens of kilobytes. */
+	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		g_string_append_len(out, p, nl - p);
+		if (nl == text || nl[-1] != '\r')
 			g_string_append_c(out, '\r');
-		g_string_append_c(out, *p);
+		g_string_append_c(out, '\n');
+		p = nl + 1;
 	}
+	g_string_append_len(out, p, end - p);
 	*out_len = out->len;
 	return g_string_free(out, FALSE);
 }
@@ -280,13 +285,70 @@ text_part(const char *subtype, const char *text)
 	return part;
 }
 
+/* Addresses a cache keeps; more are made for each message. */
+#define MIME_CACHE_ADDRESSES    4096
+
+struct mm_mime_cache {
+	GHashTable *mailboxes;  /* "n" name or "-", 0x1f, address -> InternetAddress */
+};
+
+struct mm_mime_cache *
+mm_mime_cache_new(void)
+{
+	struct mm_mime_cache *cache = g_new0(struct mm_mime_cache, 1);
+
+	cache->mailboxes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    g_object_unref);
+	return cache;
+}
+
+void
+mm_mime_cache_free(struct mm_mime_cache *cache)
+{
+	if (cache == NULL)
+		return;
+	g_hash_table_destroy(cache->mailboxes);
+	g_free(cache);
+}
+
+/*
+ * The mailbox NAME (clean header text, or NULL) <ADDRESS>, UTF-8, from
+ * CACHE when it has it.  A reference of the caller's.  Neither holds
+ * 0x1f: clean_header_text() and address_valid() let no control through.
+ */
+static InternetAddress *
+mailbox_for(struct mm_mime_cache *cache, const char *name, const char *address)
+{
+	InternetAddress *mailbox;
+	char *key = NULL;
+
+	if (cache != NULL) {
+		key = g_strconcat(name != NULL ? "n" : "-", name != NULL ? name : "",
+		    "\x1f", address, NULL);
+		mailbox = g_hash_table_lookup(cache->mailboxes, key);
+		if (mailbox != NULL) {
+			g_free(key);
+			return g_object_ref(mailbox);
+		}
+	}
+	mailbox = internet_address_mailbox_new(name, address);
+	internet_address_set_charset(mailbox, "utf-8");
+	if (key != NULL &&
+	    g_hash_table_size(cache->mailboxes) < MIME_CACHE_ADDRESSES)
+		g_hash_table_insert(cache->mailboxes, key, g_object_ref(mailbox));
+	else
+		g_free(key);
+	return mailbox;
+}
+
 /*
  * Adds PARTY to the header TYPE when it can receive the message and has not
  * been added yet.  Returns true when it was added.
  */
 static bool
 add_recipient(InternetAddressList *list, const struct mm_party *party,
-    const char *organizer, GHashTable *added, struct mm_verdict *verdict)
+    const char *organizer, GHashTable *added, struct mm_mime_cache *cache,
+    struct mm_verdict *verdict)
 {
 	InternetAddress *mailbox;
 	char *name, *key, *shown;
@@ -316,8 +378,7 @@ add_recipient(InternetAddressList *list, const struct mm_party *party,
 	/* Outlook often repeats the address as CN: "x@y" <x@y> says nothing. */
 	if (name != NULL && g_ascii_strcasecmp(name, party->address) == 0)
 		g_clear_pointer(&name, g_free);
-	mailbox = internet_address_mailbox_new(name, party->address);
-	internet_address_set_charset(mailbox, "utf-8");
+	mailbox = mailbox_for(cache, name, party->address);
 	internet_address_list_add(list, mailbox);
 	g_object_unref(mailbox);
 	g_free(name);
@@ -389,13 +450,13 @@ mm_write_mime(GString *out, const struct mm_meeting *meeting,
 	for (i = 0; i < meeting->attendee_count; i++)
 		if (role_is_to(meeting->attendees[i].role) &&
 		    add_recipient(to, &meeting->attendees[i], organizer, added,
-		    verdict))
+		    opt->cache, verdict))
 			recipients++;
 	/* Optional and non-participants (RFC 5545: "for information only"). */
 	for (i = 0; i < meeting->attendee_count; i++)
 		if (!role_is_to(meeting->attendees[i].role) &&
 		    add_recipient(cc, &meeting->attendees[i], organizer, added,
-		    verdict))
+		    opt->cache, verdict))
 			recipients++;
 	/* An empty list would still make an empty header. */
 	if (internet_address_list_length(to) > 0)
@@ -413,8 +474,7 @@ mm_write_mime(GString *out, const struct mm_meeting *meeting,
 	}
 
 	name = clean_header_text(meeting->organizer.name);
-	mailbox = internet_address_mailbox_new(name, organizer);
-	internet_address_set_charset(mailbox, "utf-8");
+	mailbox = mailbox_for(opt->cache, name, organizer);
 	internet_address_list_add(g_mime_message_get_addresses(message,
 	    GMIME_ADDRESS_TYPE_FROM), mailbox);
 	g_object_unref(mailbox);

@@ -18,9 +18,22 @@
 #include "meeting.h"
 #include "select.h"
 
+/*
+ * The addresses of the messages of one mailbox, made once: the same
+ * attendees come back from one meeting to the next, and GMime converts an
+ * address's domain to IDNA once per address it makes (a tenth of a
+ * message's time).  At most a few thousand are kept.  For one thread.
+ */
+struct mm_mime_cache;
+
+struct mm_mime_cache *mm_mime_cache_new(void);
+/* Accepts NULL. */
+void mm_mime_cache_free(struct mm_mime_cache *cache);
+
 struct mm_mime_options {
 	int64_t now;            /* Date: */
 	const char *sender;     /* Sender: (sending on behalf), or NULL */
+	struct mm_mime_cache *cache;    /* or NULL */
 };
 
 /*

@@ -605,7 +605,7 @@ static void
 test_mime_case(const struct mime_case *c, struct mm_tzset *tzset)
 {
 	struct mm_meeting *meeting = make_mime_meeting(c, tzset);
-	struct mm_mime_options opt = { NOW, c->sender };
+	struct mm_mime_options opt = { NOW, c->sender, NULL };
 	struct mm_verdict verdict;
 	struct mm_diag diag;
 	GString *ics = g_string_new(NULL), *eml = g_string_new(NULL);
@@ -732,7 +732,7 @@ static void
 test_mime_reproducible(struct mm_tzset *tzset)
 {
 	struct mm_meeting *meeting = make_mime_meeting(&mime_cases[0], tzset);
-	struct mm_mime_options opt = { NOW, NULL };
+	struct mm_mime_options opt = { NOW, NULL, NULL };
 	GString *ics = g_string_new(NULL);
 	GString *a = g_string_new(NULL), *b = g_string_new(NULL);
 	GString *later = g_string_new(NULL);
@@ -754,6 +754,43 @@ test_mime_reproducible(struct mm_tzset *tzset)
 }
 
 /*
+ * Addresses kept for many messages change no byte: every case written
+ * twice over through one cache is what it is written alone.
+ */
+static void
+test_mime_cache(struct mm_tzset *tzset)
+{
+	struct mm_mime_cache *cache = mm_mime_cache_new();
+	unsigned same = 0, total = 0;
+
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < G_N_ELEMENTS(mime_cases); i++) {
+			const struct mime_case *c = &mime_cases[i];
+			struct mm_meeting *meeting = make_mime_meeting(c, tzset);
+			struct mm_mime_options alone = { NOW, c->sender, NULL };
+			struct mm_mime_options cached = { NOW, c->sender, cache };
+			GString *ics = g_string_new(NULL);
+			GString *a = g_string_new(NULL), *b = g_string_new(NULL);
+
+			mm_write_itip_request(ics, meeting, NULL);
+			if (mm_write_mime(a, meeting, NULL, ics->str, ics->len, &alone,
+			    NULL) == mm_write_mime(b, meeting, NULL, ics->str, ics->len,
+			    &cached, NULL) && g_string_equal(a, b))
+				same++;
+			total++;
+			g_string_free(a, TRUE);
+			g_string_free(b, TRUE);
+			g_string_free(ics, TRUE);
+			mm_meeting_free(meeting);
+		}
+	}
+	tap_ok(same == total, "messages through an address cache: %u of %u as "
+	    "written without it", same, total);
+	mm_mime_cache_free(cache);
+	mm_mime_cache_free(NULL);
+}
+
+/*
  * A body that carries the message's own boundary cannot end a part early:
  * such a text goes quoted-printable, where '=' is written "=3D".
  */
@@ -762,7 +799,7 @@ test_mime_boundary_in_body(struct mm_tzset *tzset)
 {
 	struct mime_case c = mime_cases[2];
 	struct mm_meeting *meeting;
-	struct mm_mime_options opt = { NOW, NULL };
+	struct mm_mime_options opt = { NOW, NULL, NULL };
 	GString *ics = g_string_new(NULL), *first = g_string_new(NULL);
 	GString *eml = g_string_new(NULL);
 	GMimeMessage *message;
@@ -804,7 +841,7 @@ test_mime_many(struct mm_tzset *tzset)
 {
 	struct mime_case c = mime_cases[1];
 	struct mm_meeting *meeting = make_mime_meeting(&c, tzset);
-	struct mm_mime_options opt = { NOW, NULL };
+	struct mm_mime_options opt = { NOW, NULL, NULL };
 	GString *ics = g_string_new(NULL), *eml = g_string_new(NULL);
 	GMimeMessage *message;
 	size_t i, longest = 0;
@@ -851,6 +888,7 @@ main(void)
 	for (i = 0; i < G_N_ELEMENTS(mime_cases); i++)
 		test_mime_case(&mime_cases[i], tzset);
 	test_mime_reproducible(tzset);
+	test_mime_cache(tzset);
 	test_mime_boundary_in_body(tzset);
 	test_mime_many(tzset);
 	mm_tzset_free(tzset);
