@@ -405,19 +405,24 @@ static void
 remove_old_updates(const char *updates_dir)
 {
 	DIR *dir = opendir(updates_dir);
+	GRegex *name;
 	struct dirent *d;
 
 	if (dir == NULL)
 		return;
+	/* Compiled once: the folder also holds this run's hidden files. */
+	name = g_regex_new("^[0-9]{4,}-[0-9a-f]{12}(-[0-9]+)?"
+	    "\\.(ics|eml|ews\\.xml)$", G_REGEX_OPTIMIZE, 0, NULL);
 	while ((d = readdir(dir)) != NULL) {
-		if (g_regex_match_simple("^[0-9]{4,}-[0-9a-f]{12}(-[0-9]+)?"
-		    "\\.(ics|eml|ews\\.xml)$", d->d_name, 0, 0)) {
+		if (g_ascii_isdigit(d->d_name[0]) &&
+		    g_regex_match(name, d->d_name, 0, NULL)) {
 			char *path = g_build_filename(updates_dir, d->d_name, NULL);
 
 			unlink(path);
 			g_free(path);
 		}
 	}
+	g_regex_unref(name);
 	closedir(dir);
 }
 

@@ -298,6 +298,22 @@ left=$(find "$wd/stale" -name '.status-spool-*' -o -name '.spool-*' -o -name '*.
 tap_result $? "the leftovers of a killed run are removed by the next run"
 [ -z "$left" ] || echo "$left" | tap_diag 5
 
+# An earlier run's numbered updates go (their meetings may be gone from
+# the mailbox since); whatever else a person put in the folder stays.
+: >"$wd/stale/ashaw@contoso.com/updates/0099-0123456789ab.ics"
+: >"$wd/stale/ashaw@contoso.com/updates/0100-0123456789ab-2.ews.xml"
+: >"$wd/stale/ashaw@contoso.com/updates/notes.txt"
+: >"$wd/stale/ashaw@contoso.com/updates/0101-not-an-update.ics"
+mm 0 "a run over an earlier run's updates" migrate -q -i ashaw@contoso.com \
+    -c fixtures/coordinates.ini --now $T -o stale --no-store fixtures/contoso-ashaw.ics
+u=$wd/stale/ashaw@contoso.com/updates
+[ ! -e "$u/0099-0123456789ab.ics" ] && [ ! -e "$u/0100-0123456789ab-2.ews.xml" ] &&
+    [ -e "$u/notes.txt" ] && [ -e "$u/0101-not-an-update.ics" ] &&
+    ls "$u" | grep -q '^0001-[0-9a-f]\{12\}\.ics$'
+kept=$?
+tap_result $kept "an earlier run's numbered updates are removed, other files kept"
+[ "$kept" -eq 0 ] || ls "$u" | tap_diag 10
+
 # --- a run killed with SIGKILL, started again -----------------------------
 
 # enqueue_many STORE FOLDER: 24 requests, each into its own output folder.
