@@ -25,6 +25,8 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -1412,10 +1414,18 @@ done:
 
 /* --- the end of an attempt -------------------------------------------- */
 
-/* What status.json says about an attempt. */
+/*
+ * What status.json says about an attempt.  It is read a meeting at a time,
+ * never whole: at 100,000 meetings the document tree of its 61 MB took
+ * 360 MB.  report.c writes it in one layout (report.h): the fields, then
+ * Meetings with each meeting object from a line "    {" to a line
+ * "    }" (no string holds a raw newline), so each object is cut out and
+ * parsed on its own by json-glib.
+ */
 struct status_file {
-	JsonParser *parser;
-	JsonArray *meetings;    /* borrowed from parser, or NULL */
+	char *path;             /* owned */
+	FILE *file;             /* at the first meeting, or NULL */
+	bool opened;            /* status_file_read() found the file whole */
 	char *upn;              /* owned or NULL */
 	char *correlation_id;   /* owned or NULL */
 	char *error;            /* owned: why it could not be read, or NULL */
@@ -1424,97 +1434,211 @@ struct status_file {
 static void
 status_file_release(struct status_file *status)
 {
-	if (status->parser != NULL)
-		g_object_unref(status->parser);
+	if (status->file != NULL)
+		fclose(status->file);
+	g_free(status->path);
 	g_free(status->upn);
 	g_free(status->correlation_id);
 	g_free(status->error);
 	memset(status, 0, sizeof *status);
 }
 
-/* Reads USER_DIR/status.json; a file that cannot be read leaves ->error. */
+/* A line of STATUS's file into *LINE (getline()); false at its end. */
+static bool
+status_line(struct status_file *status, char **line, size_t *cap)
+{
+	return getline(line, cap, status->file) > 0;
+}
+
+static void
+status_error(struct status_file *status, const char *why)
+{
+	if (status->error == NULL)
+		status->error = g_strdup_printf("cannot read %s: %s", status->path,
+		    why);
+}
+
+/*
+ * Reads the fields of USER_DIR/status.json up to its Meetings, which
+ * store_meetings() reads; a file that cannot be read leaves ->error.
+ */
 static void
 status_file_read(const char *user_dir, struct status_file *status)
 {
-	char *path = g_build_filename(user_dir, "status.json", NULL);
+	GString *head = g_string_new(NULL);
+	JsonParser *parser = json_parser_new();
 	GError *error = NULL;
-	JsonNode *root, *node;
-	JsonObject *object;
+	char *line = NULL;
+	size_t cap = 0;
+	bool meetings = false, found = false;
+	JsonNode *root;
 
 	memset(status, 0, sizeof *status);
-	status->parser = json_parser_new();
-	if (!json_parser_load_from_file(status->parser, path, &error)) {
-		status->error = g_strdup_printf("cannot read %s: %s", path,
-		    error->message);
+	status->path = g_build_filename(user_dir, "status.json", NULL);
+	status->file = fopen(status->path, "re");
+	if (status->file == NULL) {
+		status_error(status, g_strerror(errno));
+		goto out;
+	}
+	while (status_line(status, &line, &cap)) {
+		if (strcmp(line, "  \"Meetings\": [\n") == 0 ||
+		    strcmp(line, "  \"Meetings\": []\n") == 0) {
+			meetings = strcmp(line, "  \"Meetings\": [\n") == 0;
+			found = true;
+			break;
+		}
+		g_string_append(head, line);
+	}
+	if (!found) {
+		status_error(status, "no Meetings where meetmig writes them");
+		goto out;
+	}
+	g_string_append(head, "  \"Meetings\": null\n}\n");
+	if (!json_parser_load_from_data(parser, head->str, (gssize)head->len,
+	    &error)) {
+		status_error(status, error->message);
 		g_clear_error(&error);
 		goto out;
 	}
-	root = json_parser_get_root(status->parser);
+	root = json_parser_get_root(parser);
 	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
-		status->error = g_strdup_printf("cannot read %s: not an object", path);
+		status_error(status, "not an object");
 		goto out;
 	}
-	object = json_node_get_object(root);
-	status->upn = member_dup(object, "UserPrincipalName");
-	status->correlation_id = member_dup(object, "CorrelationId");
-	node = json_object_get_member(object, "Meetings");
-	if (node != NULL && JSON_NODE_HOLDS_ARRAY(node))
-		status->meetings = json_node_get_array(node);
+	status->upn = member_dup(json_node_get_object(root), "UserPrincipalName");
+	status->correlation_id = member_dup(json_node_get_object(root),
+	    "CorrelationId");
+	status->opened = true;
 out:
-	g_free(path);
+	if (!meetings && status->file != NULL) {
+		fclose(status->file);
+		status->file = NULL;
+	}
+	free(line);
+	g_object_unref(parser);
+	g_string_free(head, TRUE);
 }
 
-/* Replaces the meeting results of request ID with status.json's Meetings. */
+/* Inserts meeting SEQ of request ID from OBJECT; 0 or -1 with diag. */
 static int
-store_meetings(struct mm_store *store, int64_t id, JsonArray *meetings,
+insert_meeting(struct mm_store *store, sqlite3_stmt *stmt, int64_t id,
+    int64_t seq, JsonObject *meeting, struct mm_diag *diag)
+{
+	char *uid = member_dup(meeting, "Uid");
+	char *recurrence_id = member_dup(meeting, "RecurrenceId");
+	char *result = member_dup(meeting, "Result");
+	char *reason = member_dup(meeting, "Reason");
+	int rc;
+
+	sqlite3_reset(stmt);
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, seq);
+	bind_text(stmt, 3, uid != NULL ? uid : "");
+	bind_text(stmt, 4, recurrence_id);
+	bind_text(stmt, 5, result != NULL ? result : "");
+	bind_text(stmt, 6, reason);
+	rc = sqlite3_step(stmt);
+	g_free(uid);
+	g_free(recurrence_id);
+	g_free(result);
+	g_free(reason);
+	if (rc != SQLITE_DONE)
+		return store_fail(store, rc, "cannot record meeting results", diag);
+	return 0;
+}
+
+/*
+ * Reads the Meetings of STATUS one object at a time into the rows of
+ * request ID.  Returns 0 (with STATUS->error set when the file stops
+ * making sense: the rows read so far are then left to the caller), or -1
+ * with diag when the store fails.
+ */
+static int
+read_meetings(struct mm_store *store, int64_t id, struct status_file *status,
+    sqlite3_stmt *stmt, struct mm_diag *diag)
+{
+	JsonParser *parser = json_parser_new();
+	GString *object = g_string_new(NULL);
+	GError *error = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	int64_t seq = 0;
+	bool ended = false;
+	int rc = 0;
+
+	while (status_line(status, &line, &cap)) {
+		JsonNode *root;
+
+		if (object->len == 0 && strcmp(line, "  ]\n") == 0) {
+			ended = true;
+			break;
+		}
+		g_string_append(object, line);
+		if (strcmp(line, "    }\n") != 0 && strcmp(line, "    },\n") != 0)
+			continue;
+		if (!json_parser_load_from_data(parser, object->str,
+		    (gssize)(object->len - (line[5] == ',' ? 2 : 1)), &error)) {
+			status_error(status, error->message);
+			g_clear_error(&error);
+			break;
+		}
+		root = json_parser_get_root(parser);
+		if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+			status_error(status, "a meeting that is not an object");
+			break;
+		}
+		if (insert_meeting(store, stmt, id, seq++, json_node_get_object(root),
+		    diag) < 0) {
+			rc = -1;
+			break;
+		}
+		g_string_truncate(object, 0);
+	}
+	if (rc == 0 && !ended)
+		status_error(status, "it ends inside Meetings");
+	free(line);
+	g_string_free(object, TRUE);
+	g_object_unref(parser);
+	return rc;
+}
+
+/*
+ * Replaces the meeting results of request ID with status.json's Meetings.
+ * A file that stops making sense half-way leaves the earlier results as
+ * they were (a savepoint), as one that cannot be opened does.
+ */
+static int
+store_meetings(struct mm_store *store, int64_t id, struct status_file *status,
     struct mm_diag *diag)
 {
 	sqlite3_stmt *stmt;
-	guint i, n = meetings != NULL ? json_array_get_length(meetings) : 0;
+	int rc;
 
+	if (exec_sql(store, "SAVEPOINT meetings", "cannot record meeting results",
+	    diag) < 0)
+		return -1;
 	if (prepare(store, "DELETE FROM meeting_result WHERE request_id = ?1",
 	    &stmt, diag) < 0)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	if (run_done(store, stmt, "cannot record meeting results", diag) < 0)
 		return -1;
-	if (prepare(store,
-	    "INSERT INTO meeting_result (request_id, seq, uid, recurrence_id,"
-	    " result, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &stmt, diag) < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		JsonNode *node = json_array_get_element(meetings, i);
-		JsonObject *meeting;
-		char *uid, *recurrence_id, *result, *reason;
-		int rc;
-
-		if (!JSON_NODE_HOLDS_OBJECT(node))
-			continue;
-		meeting = json_node_get_object(node);
-		uid = member_dup(meeting, "Uid");
-		recurrence_id = member_dup(meeting, "RecurrenceId");
-		result = member_dup(meeting, "Result");
-		reason = member_dup(meeting, "Reason");
-		sqlite3_reset(stmt);
-		sqlite3_bind_int64(stmt, 1, id);
-		sqlite3_bind_int64(stmt, 2, (int64_t)i);
-		bind_text(stmt, 3, uid != NULL ? uid : "");
-		bind_text(stmt, 4, recurrence_id);
-		bind_text(stmt, 5, result != NULL ? result : "");
-		bind_text(stmt, 6, reason);
-		rc = sqlite3_step(stmt);
-		g_free(uid);
-		g_free(recurrence_id);
-		g_free(result);
-		g_free(reason);
-		if (rc != SQLITE_DONE) {
-			done(store, stmt);
-			return store_fail(store, rc, "cannot record meeting results",
-			    diag);
-		}
+	if (status->file != NULL) {
+		if (prepare(store,
+		    "INSERT INTO meeting_result (request_id, seq, uid, recurrence_id,"
+		    " result, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &stmt,
+		    diag) < 0)
+			return -1;
+		rc = read_meetings(store, id, status, stmt, diag);
+		done(store, stmt);
+		if (rc < 0)
+			return -1;
 	}
-	done(store, stmt);
-	return 0;
+	if (status->error != NULL)
+		return exec_sql(store, "ROLLBACK TO meetings; RELEASE meetings",
+		    "cannot record meeting results", diag);
+	return exec_sql(store, "RELEASE meetings", "cannot record meeting results",
+	    diag);
 }
 
 static bool
@@ -1532,7 +1656,7 @@ has_run_error(const struct mm_diag *run_error)
 static int
 end_attempt(struct mm_store *store, int64_t id, long worker,
     const struct mm_migrate_stats *stats, const struct mm_diag *run_error,
-    int64_t next_attempt, long retry_count, const struct status_file *status,
+    int64_t next_attempt, long retry_count, struct status_file *status,
     int64_t now, struct mm_diag *diag)
 {
 	bool failed = has_run_error(run_error) || stats == NULL ||
@@ -1593,8 +1717,8 @@ end_attempt(struct mm_store *store, int64_t id, long worker,
 	 * error nothing was written, so the results of the last attempt that
 	 * wrote one stay.
 	 */
-	if (status->parser != NULL && status->error == NULL &&
-	    store_meetings(store, id, status->meetings, diag) < 0)
+	if (status->opened && status->error == NULL &&
+	    store_meetings(store, id, status, diag) < 0)
 		goto out;
 	if (status->error != NULL)
 		history = g_strdup_printf("%s%s%s", message, *message ? "; " : "",

@@ -808,6 +808,18 @@ collect_event(void *data, const struct mm_store_event *e, struct mm_diag *diag)
 	return 0;
 }
 
+/* Collects the message of each event of the history, one a line. */
+static int
+collect_event_message(void *data, const struct mm_store_event *e,
+    struct mm_diag *diag)
+{
+	GString *text = data;
+
+	(void)diag;
+	g_string_append_printf(text, "%s\n", e->message ? e->message : "");
+	return 0;
+}
+
 static void
 test_status_json(void)
 {
@@ -876,6 +888,39 @@ test_status_json(void)
 	mm_store_history(store, id, collect_event, text, NULL);
 	tap_str(text->str, "InProgress Failed Pending InProgress Failed ",
 	    "the state history has every step");
+
+	/*
+	 * Meetings are read one object at a time: a status.json cut inside
+	 * them (the second meeting half there) is named in the history, and
+	 * the rows of the one before stay, none of the half-read file.
+	 */
+	if (contents != NULL) {
+		const char *second = strstr(contents, "\"Planning\"");
+		char *cut = g_strndup(contents, second != NULL ?
+		    (size_t)(second - contents) : strlen(contents) / 2);
+
+		g_file_set_contents(status_path, cut, -1, NULL);
+		g_free(cut);
+	}
+	/* The retry, once it is due. */
+	tap_ok(mm_store_claim(store, T0 + 200 + MM_STORE_RETRY_INTERVAL, 778, &got,
+	    NULL) == 1 && got.id == id, "the retry is claimed");
+	mm_store_request_release(&got);
+	stats.selected = 1;
+	tap_ok(mm_store_finish(store, id, 778, &stats, NULL, NULL,
+	    T0 + 300 + MM_STORE_RETRY_INTERVAL, &diag) == 0, "a status.json cut short: the attempt is recorded (%s)",
+	    diag.message ? diag.message : "ok");
+	g_string_truncate(text, 0);
+	mm_store_meetings(store, id, collect_meeting, text, NULL);
+	tap_str(text->str, "001|-|Updated|-\n002|20261204T090000Z|Failed|NoCoordinates\n"
+	    "003|-|Skipped|Past\n", "a status.json cut short: the earlier Meetings stay");
+	mm_store_get(store, id, &got, NULL);
+	tap_ok(got.total_meeting == 1, "a status.json cut short: the counts are the run's");
+	mm_store_request_release(&got);
+	g_string_truncate(text, 0);
+	mm_store_history(store, id, collect_event_message, text, NULL);
+	tap_ok(strstr(text->str, "status.json: it ends inside Meetings") != NULL,
+	    "a status.json cut short: the history says so");
 
 	g_string_free(text, TRUE);
 	mm_migrate_stats_release(&stats);
