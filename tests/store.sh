@@ -286,11 +286,11 @@ mm 65 "run on a file that is not a store" run --store not-a-store.db
 # A kill can leave a hidden .part, a .tmp- file, or a spool caught between
 # its creation and its unlink (where O_TMPFILE is missing; an earlier
 # version's status spool was seen once after SIGKILL at 0.1 s).
-mkdir -p "$wd/stale/ashaw@contoso.com/updates"
-: >"$wd/stale/ashaw@contoso.com/.status-spool-AbC123"
-: >"$wd/stale/ashaw@contoso.com/.spool-DeF456"
-: >"$wd/stale/ashaw@contoso.com/.status.json.tmp-XyZ789"
-: >"$wd/stale/ashaw@contoso.com/updates/.0123456789ab.eml.part"
+s=$wd/stale/ashaw@contoso.com
+u=$s/updates
+mkdir -p "$u"
+touch "$s/.status-spool-AbC123" "$s/.spool-DeF456" "$s/.status.json.tmp-XyZ789" \
+    "$u/.0123456789ab.eml.part"
 mm 0 "a run over a killed run's leftovers" migrate -q -i ashaw@contoso.com \
     -c fixtures/coordinates.ini --now $T -o stale --no-store fixtures/contoso-ashaw.ics
 left=$(find "$wd/stale" -name '.status-spool-*' -o -name '.spool-*' -o -name '*.tmp-*' -o -name '*.part')
@@ -300,13 +300,10 @@ tap_result $? "the leftovers of a killed run are removed by the next run"
 
 # An earlier run's numbered updates go (their meetings may be gone from
 # the mailbox since); whatever else a person put in the folder stays.
-: >"$wd/stale/ashaw@contoso.com/updates/0099-0123456789ab.ics"
-: >"$wd/stale/ashaw@contoso.com/updates/0100-0123456789ab-2.ews.xml"
-: >"$wd/stale/ashaw@contoso.com/updates/notes.txt"
-: >"$wd/stale/ashaw@contoso.com/updates/0101-not-an-update.ics"
+touch "$u/0099-0123456789ab.ics" "$u/0100-0123456789ab-2.ews.xml" \
+    "$u/notes.txt" "$u/0101-not-an-update.ics"
 mm 0 "a run over an earlier run's updates" migrate -q -i ashaw@contoso.com \
     -c fixtures/coordinates.ini --now $T -o stale --no-store fixtures/contoso-ashaw.ics
-u=$wd/stale/ashaw@contoso.com/updates
 [ ! -e "$u/0099-0123456789ab.ics" ] && [ ! -e "$u/0100-0123456789ab-2.ews.xml" ] &&
     [ -e "$u/notes.txt" ] && [ -e "$u/0101-not-an-update.ics" ] &&
     ls "$u" | grep -q '^0001-[0-9a-f]\{12\}\.ics$'
