@@ -49,20 +49,18 @@ directory_free(gpointer data)
 }
 
 /*
- * The UserPrincipalName of IDENTITY through DIRECTORY (may be NULL), for
- * status before the first run.  An identity the directory does not know
- * fails here rather than in every retry of the run.  Returns 0 with *upn
- * (owned, may be NULL) or -1 with diag.
+ * Resolves IDENTITY through DIRECTORY (may be NULL) into RESOLVED (release
+ * it): its UserPrincipalName, for status before the first run, and its
+ * output folder.  An identity the directory does not know fails here
+ * rather than in every retry of the run.  Returns 0 or -1 with diag.
  */
 static int
-resolve_upn(struct enqueue *e, const char *identity, const char *directory,
-    char **upn, struct mm_diag *diag)
+resolve(struct enqueue *e, const char *identity, const char *directory,
+    struct mm_identity *resolved, struct mm_diag *diag)
 {
 	struct mm_directory *dir = NULL;
-	struct mm_identity resolved;
-	int result;
 
-	*upn = NULL;
+	memset(resolved, 0, sizeof *resolved);
 	if (directory != NULL) {
 		dir = g_hash_table_lookup(e->directories, directory);
 		if (dir == NULL) {
@@ -72,12 +70,7 @@ resolve_upn(struct enqueue *e, const char *identity, const char *directory,
 			g_hash_table_insert(e->directories, g_strdup(directory), dir);
 		}
 	}
-	memset(&resolved, 0, sizeof resolved);
-	result = mm_identity_resolve(identity, dir, &resolved, diag);
-	if (result == 0)
-		*upn = g_strdup(resolved.upn);
-	mm_identity_release(&resolved);
-	return result;
+	return mm_identity_resolve(identity, dir, resolved, diag);
 }
 
 /* Warns about mailboxes that are not there (yet): the run will fail them. */
@@ -96,13 +89,13 @@ static int
 enqueue_one(struct enqueue *e, const struct mm_migrate_request *req,
     const char *where)
 {
+	struct mm_identity resolved;
 	struct mm_diag diag;
-	char *upn = NULL;
 	int64_t id = 0;
 	int status = 0, outcome;
 
 	mm_diag_init(&diag);
-	if (resolve_upn(e, req->identity, req->directory, &upn, &diag) < 0) {
+	if (resolve(e, req->identity, req->directory, &resolved, &diag) < 0) {
 		if (where != NULL)
 			mm_diag_prefix(&diag, "%s", where);
 		mm_cmd_error("%s", diag.message);
@@ -112,7 +105,8 @@ enqueue_one(struct enqueue *e, const struct mm_migrate_request *req,
 		goto out;
 	}
 	warn_missing(req, where);
-	outcome = mm_store_enqueue(e->store, req, upn, e->now, &id, &diag);
+	outcome = mm_store_enqueue(e->store, req, resolved.upn, resolved.key,
+	    e->now, &id, &diag);
 	if (outcome < 0) {
 		mm_cmd_error("%s", diag.message);
 		status = mm_diag_exit_status(&diag);
@@ -122,7 +116,7 @@ enqueue_one(struct enqueue *e, const struct mm_migrate_request *req,
 	g_string_append_printf(e->lines, "%s: %s (request %lld)\n", req->identity,
 	    outcome_text[outcome], (long long)id);
 out:
-	g_free(upn);
+	mm_identity_release(&resolved);
 	mm_diag_release(&diag);
 	return status;
 }

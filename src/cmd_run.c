@@ -26,6 +26,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -36,6 +37,9 @@
 
 /* The most workers -j accepts: more buys nothing on one machine. */
 #define MAX_JOBS 256
+
+/* How often a worker whose due requests all wait for a folder looks again. */
+#define FOLDER_POLL_MS 50
 
 /* What a worker tells the parent; smaller than PIPE_BUF, so written whole. */
 enum event_kind {
@@ -158,7 +162,10 @@ jobs_write_into(const GPtrArray *jobs, const char *user_dir)
 /*
  * Before the next request touches its folder: a request still to be
  * published into the same folder (one user enqueued twice) is waited for,
- * or the next one's sweep would take its hidden files.
+ * or the next one's sweep would take its hidden files.  The store claims
+ * requests on one folder one at a time already (mm_store_claim()); this
+ * covers a request whose folder the store could not know: enqueued by an
+ * earlier version, or its user resolved to another folder since.
  */
 static void
 on_output_folder(void *data, const char *user_dir)
@@ -280,6 +287,25 @@ hand_over(struct worker *w, struct job *job)
 }
 
 /*
+ * Waits while every due request waits for a folder another request is
+ * writing: until this worker's publisher records one (it may be one of
+ * ours), or FOLDER_POLL_MS for another worker's.
+ */
+static void
+wait_for_folder(struct worker *w)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += FOLDER_POLL_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&w->lock);
+	pthread_cond_timedwait(&w->changed, &w->lock, &until);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/*
  * The worker process: claims and runs requests until none is due.  Returns
  * its exit status (a store error's, having printed it).
  */
@@ -330,7 +356,12 @@ worker_main(const char *store_path, int fd, pid_t parent,
 		int claimed;
 
 		claimed = mm_store_claim(store, now, w.pid, &job->request, &diag);
-		if (claimed <= 0) {
+		if (claimed == MM_STORE_FOLDER_BUSY) {
+			job_free(job);
+			wait_for_folder(&w);
+			continue;
+		}
+		if (claimed != MM_STORE_CLAIMED) {
 			job_free(job);
 			if (claimed < 0) {
 				mm_cmd_error("worker %ld: %s", w.pid, diag.message);

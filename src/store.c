@@ -1099,8 +1099,8 @@ find_request(struct mm_store *store, const char *key, int64_t *id,
 static int
 insert_request(struct mm_store *store, const struct mm_migrate_request *req,
     const char *key, const char *inputs, const char *correlation_id,
-    const char *upn, enum mm_store_state state, int64_t now, int64_t *id,
-    struct mm_diag *diag)
+    const char *upn, const char *user_dir, enum mm_store_state state,
+    int64_t now, int64_t *id, struct mm_diag *diag)
 {
 	sqlite3_stmt *stmt;
 	char *derived = NULL;
@@ -1108,8 +1108,8 @@ insert_request(struct mm_store *store, const struct mm_migrate_request *req,
 
 	if (prepare(store,
 	    "INSERT INTO request (request_key, identity, inputs, correlation_id,"
-	    " migration_type, upn, state, create_date, modified_date)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)", &stmt, diag) < 0)
+	    " migration_type, upn, user_dir, state, create_date, modified_date)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)", &stmt, diag) < 0)
 		return -1;
 	if (correlation_id == NULL)
 		correlation_id = derived = correlation_from_key(key);
@@ -1119,8 +1119,9 @@ insert_request(struct mm_store *store, const struct mm_migrate_request *req,
 	bind_text(stmt, 4, correlation_id);
 	bind_text(stmt, 5, mm_migrate_type_name(req->source_types, req->target));
 	bind_text(stmt, 6, upn != NULL ? upn : "");
-	bind_text(stmt, 7, mm_store_state_name(state));
-	sqlite3_bind_int64(stmt, 8, now);
+	bind_text(stmt, 7, user_dir);
+	bind_text(stmt, 8, mm_store_state_name(state));
+	sqlite3_bind_int64(stmt, 9, now);
 	result = run_done(store, stmt, "cannot add a request", diag);
 	g_free(derived);
 	if (result == 0)
@@ -1130,10 +1131,15 @@ insert_request(struct mm_store *store, const struct mm_migrate_request *req,
 
 int
 mm_store_enqueue(struct mm_store *store, const struct mm_migrate_request *req,
-    const char *upn, int64_t now, int64_t *id, struct mm_diag *diag)
+    const char *upn, const char *folder, int64_t now, int64_t *id,
+    struct mm_diag *diag)
 {
 	char *inputs = inputs_json(req);
 	char *key = g_compute_checksum_for_string(G_CHECKSUM_SHA256, inputs, -1);
+	char *output = absolute_path(req->output);
+	/* where mm_migrate_prepare() will write, from the same inputs */
+	char *user_dir = folder != NULL && output != NULL ?
+	    g_build_filename(output, folder, NULL) : NULL;
 	enum mm_store_state state = MM_STORE_PENDING;
 	sqlite3_stmt *stmt;
 	int64_t request_id = 0;
@@ -1146,7 +1152,7 @@ mm_store_enqueue(struct mm_store *store, const struct mm_migrate_request *req,
 	if (found < 0)
 		goto done;
 	if (found == 0) {
-		if (insert_request(store, req, key, inputs, NULL, upn,
+		if (insert_request(store, req, key, inputs, NULL, upn, user_dir,
 		    MM_STORE_PENDING, now, &request_id, diag) < 0 ||
 		    add_history(store, request_id, MM_STORE_PENDING, now, 0,
 		    "enqueued", diag) < 0)
@@ -1162,12 +1168,14 @@ mm_store_enqueue(struct mm_store *store, const struct mm_migrate_request *req,
 		if (prepare(store,
 		    "UPDATE request SET state = 'Pending', retry_count = 0,"
 		    " next_attempt = NULL, last_message = '', modified_date = ?2,"
-		    " upn = CASE WHEN ?3 IS NULL OR ?3 = '' THEN upn ELSE ?3 END"
+		    " upn = CASE WHEN ?3 IS NULL OR ?3 = '' THEN upn ELSE ?3 END,"
+		    " user_dir = coalesce(?4, user_dir)"
 		    " WHERE id = ?1 AND state = 'Failed'", &stmt, diag) < 0)
 			goto done;
 		sqlite3_bind_int64(stmt, 1, request_id);
 		sqlite3_bind_int64(stmt, 2, now);
 		bind_text(stmt, 3, upn);
+		bind_text(stmt, 4, user_dir);
 		if (run_done(store, stmt, "cannot queue a request again", diag) < 0 ||
 		    add_history(store, request_id, MM_STORE_PENDING, now, 0,
 		    "enqueued again after Failed", diag) < 0)
@@ -1184,6 +1192,8 @@ done:
 out:
 	if (result >= 0 && id != NULL)
 		*id = request_id;
+	g_free(user_dir);
+	g_free(output);
 	g_free(key);
 	g_free(inputs);
 	return result;
@@ -1217,12 +1227,27 @@ pid_alive(long pid)
 	return alive;
 }
 
+/*
+ * Whether the worker of an InProgress request is gone: its pid is not
+ * alive on this host, or its lease ran out on another (WALL is time(NULL)).
+ */
+static bool
+worker_gone(sqlite3_stmt *stmt, int pid_column, int64_t wall)
+{
+	long pid = (long)sqlite3_column_int64(stmt, pid_column);
+	const char *host = (const char *)sqlite3_column_text(stmt, pid_column + 1);
+	int64_t claimed_at = sqlite3_column_int64(stmt, pid_column + 2);
+
+	if (host == NULL || strcmp(host, g_get_host_name()) == 0)
+		return !pid_alive(pid);
+	return wall - claimed_at > MM_STORE_LEASE;
+}
+
 int
 mm_store_recover(struct mm_store *store, int64_t now, unsigned *recovered,
     struct mm_diag *diag)
 {
 	GArray *stale = g_array_new(FALSE, FALSE, sizeof(int64_t));
-	const char *host = g_get_host_name();
 	int64_t wall = (int64_t)time(NULL);
 	sqlite3_stmt *stmt = NULL;
 	bool opened = false;
@@ -1238,16 +1263,8 @@ mm_store_recover(struct mm_store *store, int64_t now, unsigned *recovered,
 		goto done;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(stmt, 0);
-		long pid = (long)sqlite3_column_int64(stmt, 1);
-		const char *worker_host = (const char *)sqlite3_column_text(stmt, 2);
-		int64_t claimed_at = sqlite3_column_int64(stmt, 3);
-		bool gone;
 
-		if (worker_host == NULL || strcmp(worker_host, host) == 0)
-			gone = !pid_alive(pid);
-		else
-			gone = wall - claimed_at > MM_STORE_LEASE;
-		if (gone)
+		if (worker_gone(stmt, 1, wall))
 			g_array_append_val(stale, id);
 	}
 	done(store, stmt);
@@ -1341,34 +1358,77 @@ mm_store_get(struct mm_store *store, int64_t id, struct mm_store_request *out,
 	return get_request(store, id, out, diag);
 }
 
+/*
+ * Whether a live worker's request writes into the folder of request ID
+ * (when the store knows it) now: 1 or 0, -1 with diag.  A claim whose
+ * worker is gone holds nothing up; mm_store_recover() takes it back.
+ */
+static int
+folder_busy(struct mm_store *store, int64_t id, int64_t wall,
+    struct mm_diag *diag)
+{
+	sqlite3_stmt *stmt;
+	int busy = 0, rc;
+
+	if (prepare(store,
+	    "SELECT b.worker_pid, b.worker_host, b.claimed_at"
+	    " FROM request r JOIN request b"
+	    " ON b.state = 'InProgress' AND b.user_dir = r.user_dir"
+	    " WHERE r.id = ?1", &stmt, diag) < 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	while (!busy && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		busy = !worker_gone(stmt, 0, wall);
+	done(store, stmt);
+	if (!busy && rc != SQLITE_DONE)
+		return store_fail(store, rc, "cannot look for due requests", diag);
+	return busy;
+}
+
 int
 mm_store_claim(struct mm_store *store, int64_t now, long worker,
     struct mm_store_request *out, struct mm_diag *diag)
 {
 	sqlite3_stmt *stmt = NULL;
-	bool opened = false;
-	int64_t id = 0;
+	bool opened = false, due = false;
+	int64_t id = 0, wall = (int64_t)time(NULL);
 	int result = -1, rc;
 
 	if (txn_open(store, &opened, diag) < 0)
 		return -1;
+	/*
+	 * The due requests in order; a request waits while another one writes
+	 * into the same OUT/<user> (the same user enqueued twice), so that the
+	 * two never mix their files and the later one is written last.
+	 */
 	if (prepare(store,
 	    "SELECT id FROM request WHERE state = 'Pending' OR"
 	    " (state = 'Failed' AND next_attempt IS NOT NULL AND next_attempt <= ?1)"
-	    " ORDER BY id LIMIT 1", &stmt, diag) < 0)
+	    " ORDER BY id", &stmt, diag) < 0)
 		goto done;
 	sqlite3_bind_int64(stmt, 1, now);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(stmt, 0);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		int busy = folder_busy(store, sqlite3_column_int64(stmt, 0), wall,
+		    diag);
+
+		if (busy < 0) {
+			done(store, stmt);
+			goto done;
+		}
+		due = true;
+		if (!busy) {
+			id = sqlite3_column_int64(stmt, 0);
+			break;
+		}
+	}
 	done(store, stmt);
 	stmt = NULL;
-	if (rc == SQLITE_DONE) {
-		result = 0;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail(store, rc, "cannot look for due requests", diag);
 		goto done;
 	}
-	if (rc != SQLITE_ROW) {
-		store_fail(store, rc, "cannot look for due requests", diag);
+	if (id == 0) {
+		result = due ? MM_STORE_FOLDER_BUSY : MM_STORE_NOTHING_DUE;
 		goto done;
 	}
 	/*
@@ -1387,13 +1447,13 @@ mm_store_claim(struct mm_store *store, int64_t now, long worker,
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, worker);
 	bind_text(stmt, 3, g_get_host_name());
-	sqlite3_bind_int64(stmt, 4, (int64_t)time(NULL));
+	sqlite3_bind_int64(stmt, 4, wall);
 	sqlite3_bind_int64(stmt, 5, now);
 	if (run_done(store, stmt, "cannot claim a request", diag) < 0)
 		goto done;
 	stmt = NULL;
 	if (sqlite3_changes(store->db) != 1) {
-		result = 0;
+		result = MM_STORE_NOTHING_DUE;
 		goto done;
 	}
 	if (add_history(store, id, MM_STORE_IN_PROGRESS, now, worker, NULL,
@@ -1809,7 +1869,7 @@ mm_store_record(struct mm_store *store, const struct mm_migrate_request *req,
 		goto done;
 	if (found == 0) {
 		if (insert_request(store, req, key, inputs, correlation_id, status.upn,
-		    MM_STORE_IN_PROGRESS, now, &id, diag) < 0 ||
+		    NULL, MM_STORE_IN_PROGRESS, now, &id, diag) < 0 ||
 		    add_history(store, id, MM_STORE_IN_PROGRESS, now, 0,
 		    "meetmig migrate", diag) < 0)
 			goto done;

@@ -119,7 +119,7 @@ struct mm_store_request {
 	char *correlation_id;           /* owned: a UUID derived from the request */
 	char *migration_type;           /* owned: AllToTeams, SfbToTeams, ... */
 	char *upn;                      /* owned: UserPrincipalName, or "" */
-	char *user_dir;                 /* owned: OUT/<user> after a run, or NULL */
+	char *user_dir;                 /* owned: OUT/<user>, or NULL */
 	enum mm_store_state state;
 	unsigned retry_count;
 	int64_t next_attempt;           /* when a Failed request is retried */
@@ -155,12 +155,16 @@ enum mm_store_enqueued {
  * Adds REQ (on_meeting, correlation_id, retry_count and plan_only are not
  * kept) as a Pending request created at NOW, or finds the same request
  * (identity + absolute inputs + options).  UPN (may be NULL) is the
- * UserPrincipalName resolved for status until a run knows better.
+ * UserPrincipalName resolved for status until a run knows better; FOLDER
+ * (may be NULL) the output folder name of the identity (mm_identity.key),
+ * which makes OUT/<user> known before the run, so that requests on one
+ * folder are claimed one at a time.
  * Returns an enum mm_store_enqueued with *id (may be NULL) set, or -1 with
  * diag.
  */
 int mm_store_enqueue(struct mm_store *store, const struct mm_migrate_request *req,
-    const char *upn, int64_t now, int64_t *id, struct mm_diag *diag);
+    const char *upn, const char *folder, int64_t now, int64_t *id,
+    struct mm_diag *diag);
 
 /*
  * Returns requests left InProgress by a worker that is gone (its pid is not
@@ -176,12 +180,23 @@ int mm_store_recover(struct mm_store *store, int64_t now, unsigned *recovered,
 int mm_store_count_due(struct mm_store *store, int64_t now, unsigned *count,
     struct mm_diag *diag);
 
+/* What mm_store_claim() found. */
+enum mm_store_claimed {
+	MM_STORE_NOTHING_DUE = 0,
+	MM_STORE_CLAIMED = 1,
+	/* due requests, each waiting for another one on its folder */
+	MM_STORE_FOLDER_BUSY = 2,
+};
+
 /*
  * Claims the oldest due request (Pending, or Failed with a retry due at or
  * before NOW) for WORKER (its pid) in one write transaction, so that no two
  * workers, in this process or another, ever claim the same request.  A
- * Failed request claimed again counts one more retry.  Returns 1 with *out
- * filled (release it), 0 when nothing is due, -1 with diag.
+ * request whose OUT/<user> another live worker's request is writing
+ * (InProgress) is passed over: requests on one folder run one at a time,
+ * in order.  A Failed request claimed again counts one more retry.
+ * Returns an enum mm_store_claimed (*out filled when CLAIMED: release it),
+ * or -1 with diag.
  */
 int mm_store_claim(struct mm_store *store, int64_t now, long worker,
     struct mm_store_request *out, struct mm_diag *diag);

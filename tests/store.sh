@@ -381,6 +381,27 @@ mm_run "$wd" "$out" "$err" status --summary-only --format csv --store twice.db
 grep -qx 'Succeeded,2' "$out"
 tap_result $? "one user twice into one folder: both Succeeded"
 
+# Under -j 2 the two requests of a folder would run at once, in two
+# workers: the later one must wait for the earlier.  Eight users twice,
+# each first with every format, then with .ics only: every request
+# Succeeds at its first attempt, and each folder ends with the later
+# request's files (no .eml), nothing hidden left behind.
+for n in 1 2 3 4 5 6 7 8; do
+	mm_run "$wd" "$out" "$err" "${twice[@]}" -o "twice-j2/$n" \
+	    --store twice-j2.db &&
+	    mm_run "$wd" "$out" "$err" "${twice[@]}" -o "twice-j2/$n" \
+	    --format ics --store twice-j2.db || mm_bail "cannot enqueue"
+done
+mm 0 "run -j 2 of eight users enqueued twice into their folders" run -q -j 2 \
+    --now $T --store twice-j2.db
+mm_run "$wd" "$out" "$err" status --summary-only --format csv --store twice-j2.db
+grep -qx 'Succeeded,16' "$out"
+tap_result $? "-j 2, users twice: all 16 Succeeded at the first attempt"
+(cd "$wd/twice-j2" && find . \( -name '*.eml' -o -name '.*' \) ! -name . |
+    sort) >"$wd/.left"
+same "-j 2, users twice: the later request's files, nothing hidden" \
+    "$wd/.left" </dev/null
+
 # --- two runs on one store ------------------------------------------------
 
 enqueue_many two.db two || mm_bail "cannot enqueue"

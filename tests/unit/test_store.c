@@ -115,7 +115,7 @@ enqueue(struct mm_store *store, const char *identity, int64_t now)
 	char *mailbox = g_strdup_printf("/srv/in/%s.ics", identity);
 
 	req_init(&b, identity, mailbox);
-	if (mm_store_enqueue(store, &b.req, NULL, now, &id, NULL) < 0)
+	if (mm_store_enqueue(store, &b.req, NULL, NULL, now, &id, NULL) < 0)
 		id = -1;
 	g_free(mailbox);
 	return id;
@@ -376,7 +376,7 @@ test_locked(void)
 		struct req_buf b;
 
 		req_init(&b, "locked@contoso.com", "/srv/in/x.ics");
-		mm_store_enqueue(store, &b.req, NULL, T0, NULL, &diag);
+		mm_store_enqueue(store, &b.req, NULL, NULL, T0, NULL, &diag);
 	}
 	tap_ok(id == -1 && diag.code == MM_DIAG_IOERR,
 	    "locked store: enqueue fails with code %d (got %d)", MM_DIAG_IOERR,
@@ -448,7 +448,7 @@ test_enqueue(void)
 		b.req.source_types = cases[i].source_types;
 		b.req.now_given = cases[i].now_given;
 		b.req.now = T0;
-		result = mm_store_enqueue(store, &b.req, "ashaw@contoso.com", T0 + 20,
+		result = mm_store_enqueue(store, &b.req, "ashaw@contoso.com", NULL, T0 + 20,
 		    &id, NULL);
 		if (i == 0)
 			first = id;
@@ -475,7 +475,7 @@ test_enqueue(void)
 		int64_t other_id = 0;
 
 		req_init(&b, "ashaw@contoso.com", "in/ashaw.ics");
-		mm_store_enqueue(other, &b.req, NULL, T0 + 999, &other_id, NULL);
+		mm_store_enqueue(other, &b.req, NULL, NULL, T0 + 999, &other_id, NULL);
 		mm_store_get(store, first, &got, NULL);
 		mm_store_get(other, other_id, &again, NULL);
 		tap_str(again.correlation_id, got.correlation_id,
@@ -627,6 +627,81 @@ test_claim_processes(void)
 	g_free(path);
 }
 
+/* A request for IDENTITY from MAILBOX into OUT/<FOLDER>. */
+static int64_t
+enqueue_into(struct mm_store *store, const char *identity, const char *folder,
+    const char *mailbox)
+{
+	struct req_buf b;
+	int64_t id = 0;
+
+	req_init(&b, identity, mailbox);
+	if (mm_store_enqueue(store, &b.req, NULL, folder, T0, &id, NULL) < 0)
+		id = -1;
+	return id;
+}
+
+/* Claims for WORKER: the id claimed, 0 when nothing is due, -1 when busy. */
+static int64_t
+claim_id(struct mm_store *store, long worker)
+{
+	struct mm_store_request got;
+	int r = mm_store_claim(store, T0, worker, &got, NULL);
+	int64_t id;
+
+	if (r != MM_STORE_CLAIMED)
+		return r == MM_STORE_FOLDER_BUSY ? -1 : 0;
+	id = got.id;
+	mm_store_request_release(&got);
+	return id;
+}
+
+/* Requests on one folder are claimed one at a time, in order. */
+static void
+test_claim_folder(void)
+{
+	char *path = tmp_path("claim-folder.db");
+	struct mm_store *store = mm_store_open(path, NULL);
+	long me = (long)getpid();
+	struct mm_store_request got;
+	int64_t a1, a2, b1, a3, first, second;
+	pid_t dead;
+	int status;
+
+	a1 = enqueue_into(store, "ashaw@contoso.com", "ashaw", "/srv/in/1.ics");
+	a2 = enqueue_into(store, "ashaw@contoso.com", "ashaw", "/srv/in/2.ics");
+	b1 = enqueue_into(store, "jpatel@contoso.com", "jpatel", "/srv/in/3.ics");
+	mm_store_get(store, a1, &got, NULL);
+	tap_str(got.user_dir, "/srv/out/ashaw",
+	    "enqueue records OUT/<user> before the run");
+	mm_store_request_release(&got);
+	first = claim_id(store, me);
+	second = claim_id(store, me + 1);
+	tap_ok(first == a1 && second == b1,
+	    "the second request of a folder waits; the next folder's is claimed"
+	    " (%lld, %lld)", (long long)first, (long long)second);
+	tap_ok(claim_id(store, me) == -1,
+	    "only requests waiting for a folder: FOLDER_BUSY, not nothing due");
+	tap_ok(finish(store, a1, me, true, NULL, T0 + 1) == 0 &&
+	    claim_id(store, me + 1) == a2,
+	    "once the first is recorded, the second is claimed");
+	tap_ok(claim_id(store, me) == 0, "then nothing is due");
+
+	/* A claim whose worker is gone holds nothing up. */
+	a3 = enqueue_into(store, "ashaw@contoso.com", "ashaw", "/srv/in/4.ics");
+	finish(store, a2, me + 1, true, NULL, T0 + 2);
+	dead = fork();
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, &status, 0);
+	enqueue_into(store, "ashaw@contoso.com", "ashaw", "/srv/in/5.ics");
+	tap_ok(claim_id(store, (long)dead) == a3 &&
+	    claim_id(store, me) == a3 + 1,
+	    "a request whose folder a dead worker claimed is not held up");
+	mm_store_close(store);
+	g_free(path);
+}
+
 /* --- retries ----------------------------------------------------------- */
 
 static void
@@ -721,6 +796,7 @@ test_recover(void)
 	struct mm_store *store = mm_store_open(path, NULL);
 	struct mm_store_request got;
 	unsigned recovered = 99;
+	int rc;
 	siginfo_t info;
 	pid_t dead, zombie;
 	int64_t alive_id = 0, dead_id = 0, zombie_id = 0;
@@ -755,8 +831,9 @@ test_recover(void)
 		zombie_id = got.id;
 		mm_store_request_release(&got);
 	}
-	tap_ok(mm_store_recover(store, T0 + 5, &recovered, NULL) == 0 &&
-	    recovered == 2, "recover takes back two requests (got %u)", recovered);
+	rc = mm_store_recover(store, T0 + 5, &recovered, NULL);
+	tap_ok(rc == 0 && recovered == 2,
+	    "recover takes back two requests (got %u)", recovered);
 	mm_store_get(store, zombie_id, &got, NULL);
 	tap_ok(got.state == MM_STORE_PENDING,
 	    "a zombie worker's request is Pending again");
@@ -854,7 +931,7 @@ test_status_json(void)
 	stats.last_message = g_strdup("1 meeting failed");
 	tap_ok(mm_store_record(store, &b.req, &stats, NULL, T0, &diag) == 0,
 	    "record a migrate run (%s)", diag.message ? diag.message : "ok");
-	mm_store_enqueue(store, &b.req, NULL, T0, &id, NULL);
+	mm_store_enqueue(store, &b.req, NULL, NULL, T0, &id, NULL);
 	mm_store_get(store, id, &got, NULL);
 	tap_ok(got.state == MM_STORE_PENDING,
 	    "enqueue after a failed migrate queues the same request again");
@@ -1188,6 +1265,7 @@ main(void)
 	test_enqueue();
 	test_claim_two_connections();
 	test_claim_processes();
+	test_claim_folder();
 	test_retry();
 	test_recover();
 	test_status_json();
