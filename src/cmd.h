@@ -7,6 +7,7 @@
 #ifndef MM_CMD_H
 #define MM_CMD_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -75,6 +76,22 @@ const char *mm_cmd_count(unsigned n, const char *one, const char *many);
 
 /* Prints "meetmig: MESSAGE" on stderr. */
 void mm_cmd_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/*
+ * The signal that asked the command to stop (SIGINT, SIGTERM or SIGHUP),
+ * or 0; what mm_migrate_request.stop points to.
+ */
+extern volatile sig_atomic_t mm_cmd_stop_signal;
+
+/*
+ * Catches SIGINT, SIGTERM and SIGHUP with HANDLER, or when NULL one that
+ * sets mm_cmd_stop_signal, so that the command stops between meetings with
+ * nothing half written; interrupted system calls go on (SA_RESTART).
+ * ONCE: the first signal restores the default action, and a second one
+ * ends the process at once.  A signal ignored when the program started
+ * (nohup, a background job) stays ignored.
+ */
+void mm_cmd_catch_stop(void (*handler)(int sig), bool once);
 
 /*
  * Parses ARGV with CONTEXT.  Returns 0, or prints the error and a hint and

@@ -54,6 +54,7 @@ mm_cmd_migrate(int argc, char **argv)
 		goto out;
 	req.on_meeting = report_failure;
 	req.on_warning = mm_cmd_warning;
+	req.stop = &mm_cmd_stop_signal;
 
 	/*
 	 * The store is opened first, so that a store that cannot be written
@@ -69,7 +70,14 @@ mm_cmd_migrate(int argc, char **argv)
 			goto out;
 		}
 	}
+	mm_cmd_catch_stop(NULL, true);
 	ran = mm_migrate_user(&req, &stats, &diag);
+	if (ran < 0 && diag.code == MM_DIAG_INTERRUPTED) {
+		/* Not an attempt: the store is left as it was. */
+		mm_cmd_error("%s: nothing was put in place", diag.message);
+		status = 128 + mm_cmd_stop_signal;
+		goto out;
+	}
 	if (store != NULL) {
 		struct mm_diag store_diag;
 

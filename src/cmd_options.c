@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,34 @@ mm_cmd_warning(void *data, const char *message)
 {
 	(void)data;
 	mm_cmd_error("warning: %s", message);
+}
+
+volatile sig_atomic_t mm_cmd_stop_signal;
+
+static void
+on_stop(int sig)
+{
+	mm_cmd_stop_signal = sig;
+}
+
+void
+mm_cmd_catch_stop(void (*handler)(int sig), bool once)
+{
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction action;
+
+	memset(&action, 0, sizeof action);
+	action.sa_handler = handler != NULL ? handler : on_stop;
+	action.sa_flags = SA_RESTART | (once ? SA_RESETHAND : 0);
+	sigemptyset(&action.sa_mask);
+	for (size_t i = 0; i < G_N_ELEMENTS(signals); i++) {
+		struct sigaction old;
+
+		if (sigaction(signals[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(signals[i], &action, NULL);
+	}
 }
 
 int

@@ -46,6 +46,7 @@ enum event_kind {
 	EVENT_START,            /* claimed request id */
 	EVENT_MEETING,          /* one meeting decided (terminal progress only) */
 	EVENT_DONE,             /* request id recorded in the store */
+	EVENT_GIVEN_BACK,       /* request id stopped by a signal, Pending again */
 };
 
 struct event {
@@ -219,7 +220,9 @@ publish_jobs(struct worker *w, struct job *const *jobs, size_t n)
 			mm_cmd_error("worker %ld: %s", w->pid, diag.message);
 			status = mm_diag_exit_status(&diag);
 		} else {
-			send_event(w, EVENT_DONE, 0, job->request.id);
+			send_event(w, job->ran < 0 &&
+			    job->run_error.code == MM_DIAG_INTERRUPTED ?
+			    EVENT_GIVEN_BACK : EVENT_DONE, 0, job->request.id);
 		}
 	}
 	mm_diag_release(&diag);
@@ -332,6 +335,13 @@ worker_main(const char *store_path, int fd, pid_t parent,
 	w.clock = clock;
 	w.retry = retry;
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A stop signal (Ctrl-C reaches every worker; the parent passes on
+	 * one sent to it alone) ends the request being read at its next
+	 * meeting, given back to the store, and the claiming of new ones; the
+	 * requests already written are published as usual.
+	 */
+	mm_cmd_catch_stop(NULL, false);
 	mm_diag_init(&diag);
 	store = mm_store_open(store_path, &diag);
 	if (store != NULL)
@@ -350,7 +360,7 @@ worker_main(const char *store_path, int fd, pid_t parent,
 	}
 	started = true;
 	/* A run that was killed leaves its workers to finish their request only. */
-	while (getppid() == parent) {
+	while (getppid() == parent && mm_cmd_stop_signal == 0) {
 		struct job *job = g_new0(struct job, 1);
 		int64_t now = clock_now(clock);
 		int claimed;
@@ -378,6 +388,7 @@ worker_main(const char *store_path, int fd, pid_t parent,
 		job->req.on_meeting = on_meeting;
 		job->req.on_output_folder = on_output_folder;
 		job->req.on_meeting_data = &w;
+		job->req.stop = &mm_cmd_stop_signal;
 		mm_diag_init(&job->run_error);
 		job->ran = mm_migrate_prepare(&job->req, &job->stats,
 		    &job->migration, &job->run_error);
@@ -427,6 +438,7 @@ struct watch {
 	unsigned meetings;
 	unsigned meeting_failures;
 	GHashTable *outcomes;   /* request id -> struct outcome */
+	bool stopping;          /* a stop signal came, and was noted */
 	GHashTable *active;     /* request id -> worker pid: claimed, not done */
 	gint64 started;         /* monotonic, for the time left */
 	gint64 drawn;           /* when the bar was drawn last */
@@ -551,6 +563,40 @@ request_done(struct watch *w, int64_t id)
 	mm_diag_release(&diag);
 }
 
+/*
+ * The workers a stop signal is passed on to, from the parent's handler: a
+ * signal sent to the parent alone (kill PID) must stop them too.  A pid is
+ * 0 once reaped, so that a pid used again is never signalled.
+ */
+static pid_t worker_pids[MAX_JOBS];
+static volatile sig_atomic_t worker_count;
+
+static void
+on_parent_stop(int sig)
+{
+	int saved = errno;
+
+	mm_cmd_stop_signal = sig;
+	for (sig_atomic_t i = 0; i < worker_count; i++)
+		if (worker_pids[i] > 0)
+			kill(worker_pids[i], SIGTERM);
+	errno = saved;
+}
+
+/* After a stop signal: says so, once. */
+static void
+note_stop(struct watch *w)
+{
+	if (w->stopping || mm_cmd_stop_signal == 0)
+		return;
+	w->stopping = true;
+	clear_bar(w);
+	fflush(stdout);
+	mm_cmd_error("%s: stopping: requests already written are put in place, "
+	    "the ones being read go back to Pending (another %s stops at once)",
+	    mm_signal_name(mm_cmd_stop_signal), mm_signal_name(mm_cmd_stop_signal));
+}
+
 static bool
 read_event(int fd, struct event *event)
 {
@@ -574,6 +620,7 @@ watch_events(struct watch *w, int fd)
 	struct event event;
 
 	while (read_event(fd, &event)) {
+		note_stop(w);
 		switch (event.kind) {
 		case EVENT_START:
 			g_hash_table_replace(w->active, id_dup(event.id),
@@ -589,6 +636,9 @@ watch_events(struct watch *w, int fd)
 		case EVENT_DONE:
 			g_hash_table_remove(w->active, &event.id);
 			request_done(w, event.id);
+			break;
+		case EVENT_GIVEN_BACK:
+			g_hash_table_remove(w->active, &event.id);
 			break;
 		default:
 			break;
@@ -686,6 +736,27 @@ print_summary(struct watch *w)
 	printf("\nmeetings: %u selected, %u updated, %u failed; %s written\n",
 	    selected, updated, meeting_failed,
 	    mm_cmd_count(invites, "invite", "invites"));
+}
+
+/* After the summary of a run that a signal stopped: what is left. */
+static void
+print_stopped(struct watch *w, const struct run_clock *clock)
+{
+	struct mm_diag diag;
+	unsigned left = 0;
+
+	mm_diag_init(&diag);
+	note_stop(w);
+	if (mm_store_count_due(w->store, clock_now(clock), &left, &diag) < 0) {
+		mm_cmd_error("%s", diag.message);
+		if (w->status == 0)
+			w->status = mm_diag_exit_status(&diag);
+	} else {
+		printf("stopped by %s: %s left for the next run\n",
+		    mm_signal_name(mm_cmd_stop_signal),
+		    mm_cmd_count(left, "request", "requests"));
+	}
+	mm_diag_release(&diag);
 }
 
 struct run_options {
@@ -794,8 +865,10 @@ mm_cmd_run(int argc, char **argv)
 	    "Processes the Pending requests of the store and the failed ones whose\n"
 	    "retry is due, with N worker processes, showing progress.  A failed\n"
 	    "request is retried up to 9 times, 160 minutes apart (24 hours in all),\n"
-	    "by later runs.  A request left InProgress by a killed run is taken\n"
-	    "again.  Several runs may share a store: none takes a request twice.");
+	    "by later runs.  Ctrl-C stops it between two meetings: what is written\n"
+	    "is put in place, the rest stays Pending.  A request left InProgress by\n"
+	    "a killed run is taken again.  Several runs may share a store: none\n"
+	    "takes a request twice.");
 	g_option_context_add_main_entries(context, entries, NULL);
 	status = mm_cmd_parse_no_arguments(context, &argc, &argv);
 	if (status != 0)
@@ -860,6 +933,7 @@ mm_cmd_run(int argc, char **argv)
 	w.started = g_get_monotonic_time();
 	fflush(stdout);
 	fflush(stderr);
+	mm_cmd_catch_stop(on_parent_stop, true);
 	for (unsigned i = 0; i < workers; i++) {
 		pid_t pid = fork();
 
@@ -879,6 +953,10 @@ mm_cmd_run(int argc, char **argv)
 			_exit(worker_status);
 		}
 		g_array_append_val(pids, pid);
+		worker_pids[i] = pid;
+		worker_count = (sig_atomic_t)(i + 1);
+		if (mm_cmd_stop_signal != 0)    /* came before the pid was known */
+			kill(pid, SIGTERM);
 	}
 	close(fds[1]);
 	fds[1] = -1;
@@ -896,13 +974,19 @@ mm_cmd_run(int argc, char **argv)
 
 		while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR)
 			continue;
+		worker_pids[i] = 0;
 		if (w.store != NULL)
 			worker_ended(&w, pid, wait_status, &clock);
 	}
-	if (w.store != NULL)
+	if (w.store != NULL) {
 		print_summary(&w);
+		if (mm_cmd_stop_signal != 0)
+			print_stopped(&w, &clock);
+	}
 	if (status == 0)
 		status = w.status;
+	if (status == 0 && mm_cmd_stop_signal != 0)
+		status = 128 + mm_cmd_stop_signal;
 	if (status == 0) {
 		GHashTableIter iter;
 		gpointer value;

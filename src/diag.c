@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <sysexits.h>
 
@@ -82,8 +83,24 @@ mm_diag_exit_status(const struct mm_diag *diag)
 		return EX_CANTCREAT;
 	case MM_DIAG_IOERR:
 		return EX_IOERR;
+	case MM_DIAG_INTERRUPTED:
+		return 128 + SIGINT;    /* the command knows which signal it was */
 	case MM_DIAG_INTERNAL:
 		break;
 	}
 	return EX_SOFTWARE;
+}
+
+const char *
+mm_signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP";
+	}
+	return "a signal";
 }

@@ -20,6 +20,7 @@ enum mm_diag_code {
 	MM_DIAG_IOERR,          /* an output cannot be written (exit 74) */
 	MM_DIAG_LIMIT,          /* a named limit of limits.h was reached (exit 65) */
 	MM_DIAG_INTERNAL,       /* a library failed in a way input cannot explain (exit 70) */
+	MM_DIAG_INTERRUPTED,    /* a signal asked the run to stop (exit 128 + it) */
 };
 
 struct mm_diag {
@@ -45,5 +46,8 @@ void mm_diag_prefix(struct mm_diag *diag, const char *fmt, ...)
 
 /* The sysexits.h status a run error of this code ends with. */
 int mm_diag_exit_status(const struct mm_diag *diag);
+
+/* "SIGINT", "SIGTERM", "SIGHUP" or "a signal" (MM_DIAG_INTERRUPTED); static. */
+const char *mm_signal_name(int sig);
 
 #endif

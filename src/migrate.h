@@ -8,6 +8,7 @@
 #ifndef MM_MIGRATE_H
 #define MM_MIGRATE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -49,6 +50,10 @@ struct mm_migrate_request {
 	/* Called with OUT/<user> once it is known, before anything in it is
 	   touched; may be NULL.  All three callbacks get on_meeting_data. */
 	void (*on_output_folder)(void *data, const char *user_dir);
+	/* Read before each meeting, may be NULL: nonzero (a signal handler
+	   sets it) stops the run with MM_DIAG_INTERRUPTED, as any run error,
+	   before anything is put in place. */
+	const volatile sig_atomic_t *stop;
 };
 
 struct mm_migrate_stats {

@@ -1243,6 +1243,37 @@ worker_gone(sqlite3_stmt *stmt, int pid_column, int64_t wall)
 	return wall - claimed_at > MM_STORE_LEASE;
 }
 
+/*
+ * Returns request ID, InProgress (claimed by WORKER, or by any worker when
+ * 0), to Pending as of NOW, with WHY in its history.  The attempt does not
+ * count as a retry: the files it wrote are rewritten whole by the next.
+ * Returns 1, 0 when ID is not such a request, or -1 with diag.
+ */
+static int
+back_to_pending(struct mm_store *store, int64_t id, long worker,
+    const char *why, int64_t now, struct mm_diag *diag)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(store,
+	    "UPDATE request SET state = 'Pending', worker_pid = NULL,"
+	    " worker_host = NULL, claimed_at = NULL, modified_date = ?2"
+	    " WHERE id = ?1 AND state = 'InProgress'"
+	    " AND (?3 IS NULL OR worker_pid = ?3)", &stmt, diag) < 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, now);
+	if (worker != 0)
+		sqlite3_bind_int64(stmt, 3, worker);
+	if (run_done(store, stmt, "cannot give a request back", diag) < 0)
+		return -1;
+	if (sqlite3_changes(store->db) != 1)
+		return 0;
+	if (add_history(store, id, MM_STORE_PENDING, now, worker, why, diag) < 0)
+		return -1;
+	return 1;
+}
+
 int
 mm_store_recover(struct mm_store *store, int64_t now, unsigned *recovered,
     struct mm_diag *diag)
@@ -1275,22 +1306,12 @@ mm_store_recover(struct mm_store *store, int64_t now, unsigned *recovered,
 	}
 	for (i = 0; i < stale->len; i++) {
 		int64_t id = g_array_index(stale, int64_t, i);
+		int back = back_to_pending(store, id, 0,
+		    "taken back: its worker is gone", now, diag);
 
-		if (prepare(store,
-		    "UPDATE request SET state = 'Pending', worker_pid = NULL,"
-		    " worker_host = NULL, claimed_at = NULL, modified_date = ?2"
-		    " WHERE id = ?1 AND state = 'InProgress'", &stmt, diag) < 0)
+		if (back < 0)
 			goto done;
-		sqlite3_bind_int64(stmt, 1, id);
-		sqlite3_bind_int64(stmt, 2, now);
-		if (run_done(store, stmt, "cannot take back an interrupted request",
-		    diag) < 0)
-			goto done;
-		stmt = NULL;
-		if (add_history(store, id, MM_STORE_PENDING, now, 0,
-		    "taken back: its worker is gone", diag) < 0)
-			goto done;
-		count++;
+		count += (unsigned)back;
 	}
 	result = 0;
 done:
@@ -1807,6 +1828,20 @@ mm_store_finish(struct mm_store *store, int64_t id, long worker,
 
 	if (retry == NULL)
 		retry = &fallback;
+	if (run_error != NULL && run_error->code == MM_DIAG_INTERRUPTED) {
+		char *why = g_strdup_printf("given back: %s", run_error->message);
+
+		if (txn_open(store, &opened, diag) == 0) {
+			rc = back_to_pending(store, id, worker, why, now, diag);
+			if (rc == 0)
+				mm_diag_set(diag, MM_DIAG_INTERNAL, "request %lld is no "
+				    "longer claimed by worker %ld (%s)", (long long)id,
+				    worker, store->path);
+			result = txn_close(store, opened, rc == 1 ? 0 : -1, diag);
+		}
+		g_free(why);
+		return result;
+	}
 	/* Read outside the transaction: the write lock is held for SQL only. */
 	if (!has_run_error(run_error) && stats != NULL && stats->user_dir != NULL)
 		status_file_read(stats->user_dir, &status);

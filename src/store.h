@@ -214,8 +214,10 @@ struct mm_store_retry {
  * Failed with a retry due at NOW + interval while RetryCount < max_retries,
  * else Failed for good.  The Meetings of OUT/<user>/status.json (Uid,
  * RecurrenceId, Result, Reason) are copied into the store, with its
- * UserPrincipalName.  Returns 0, or -1 with diag (also when the request is
- * no longer claimed by WORKER).
+ * UserPrincipalName.  A RUN_ERROR of code MM_DIAG_INTERRUPTED (the run
+ * was stopped before it put anything in place) is no attempt: the request
+ * is given back, Pending again with its RetryCount.  Returns 0, or -1 with
+ * diag (also when the request is no longer claimed by WORKER).
  */
 int mm_store_finish(struct mm_store *store, int64_t id, long worker,
     const struct mm_migrate_stats *stats, const struct mm_diag *run_error,
