@@ -64,6 +64,7 @@ struct mm_migration {
 	/* calendar.ics, written as meetings are updated (calendar_add()) */
 	struct mm_outfile *calendar_file;       /* not yet published, or NULL */
 	GHashTable *calendar_tzids;     /* the VTIMEZONEs in it so far */
+	int lock;               /* OUT/<user>'s (mm_output_lock()), or -1 */
 };
 
 void
@@ -740,6 +741,21 @@ out:
 	return rc;
 }
 
+/* Another process writes into OUT/<user>: says that this one waits. */
+static void
+folder_busy(void *data)
+{
+	struct mm_migration *run = data;
+	char *message;
+
+	if (run->req->on_warning == NULL)
+		return;
+	message = g_strdup_printf("%s is being written by another meetmig "
+	    "process: waiting for it to finish", run->stats->user_dir);
+	run->req->on_warning(run->req->on_meeting_data, message);
+	g_free(message);
+}
+
 static int
 setup(struct mm_migration *run, struct mm_diag *diag)
 {
@@ -782,7 +798,9 @@ setup(struct mm_migration *run, struct mm_diag *diag)
 	if (req->on_output_folder != NULL)
 		req->on_output_folder(req->on_meeting_data, run->stats->user_dir);
 	run->updates_dir = g_build_filename(run->stats->user_dir, "updates", NULL);
-	if (mm_output_mkdirs(run->updates_dir, diag) < 0)
+	if (mm_output_mkdirs(run->updates_dir, diag) < 0 ||
+	    mm_output_lock(run->stats->user_dir, req->stop, folder_busy, run,
+	    &run->lock, diag) < 0)
 		return -1;
 	run->writer = mm_writer_new();
 	if (req->formats & MM_FORMAT_EML)
@@ -831,6 +849,9 @@ migration_free(struct mm_migration *run, bool failed)
 	mm_report_free(run->report);
 	drop_selection(run);
 	g_free(run->updates_dir);
+	/* Last: the folder is another process's once it is released. */
+	if (run->lock >= 0)
+		close(run->lock);
 	g_free(run);
 }
 
@@ -853,6 +874,7 @@ mm_migrate_prepare(const struct mm_migrate_request *req,
 	run->id_names = g_string_chunk_new(16384);
 	run->calendar_tzids = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, NULL);
+	run->lock = -1;
 
 	if (setup(run, diag) < 0)
 		goto out;

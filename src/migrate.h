@@ -45,7 +45,8 @@ struct mm_migrate_request {
 	    const struct mm_verdict *verdict);
 	void *on_meeting_data;
 	/* Called with each warning of a reader (a file cut short, characters
-	   dropped, ...) once that mailbox has been read; may be NULL. */
+	   dropped, ...) once that mailbox has been read, and when the run
+	   waits for another process writing into OUT/<user>; may be NULL. */
 	void (*on_warning)(void *data, const char *message);
 	/* Called with OUT/<user> once it is known, before anything in it is
 	   touched; may be NULL.  All three callbacks get on_meeting_data. */

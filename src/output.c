@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -486,6 +487,40 @@ mm_output_mkdirs(const char *path, struct mm_diag *diag)
  */
 #define SAFE_NAME_MAX   200
 #define SAFE_NAME_KEEP  (SAFE_NAME_MAX - 13)
+
+int
+mm_output_lock(const char *dir, const volatile sig_atomic_t *stop,
+    void (*waiting)(void *data), void *data, int *fd, struct mm_diag *diag)
+{
+	int lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool told = false;
+
+	*fd = -1;
+	if (lock < 0)
+		return mm_diag_set(diag, MM_DIAG_CANTCREAT, "cannot open %s: %s",
+		    dir, g_strerror(errno));
+	for (;;) {
+		if (flock(lock, LOCK_EX | LOCK_NB) == 0) {
+			*fd = lock;
+			return 0;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			close(lock);    /* no locks on this file system */
+			return 0;
+		}
+		if (stop != NULL && *stop != 0) {
+			close(lock);
+			return mm_diag_set(diag, MM_DIAG_INTERRUPTED, "stopped by %s "
+			    "while waiting for %s", mm_signal_name(*stop), dir);
+		}
+		if (!told && waiting != NULL)
+			waiting(data);
+		told = true;
+		g_usleep(G_USEC_PER_SEC / 10);
+	}
+}
 
 char *
 mm_output_safe_name(const char *text)

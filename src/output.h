@@ -8,6 +8,7 @@
 #ifndef MM_OUTPUT_H
 #define MM_OUTPUT_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include <glib.h>
@@ -146,6 +147,19 @@ void mm_spool_free(struct mm_spool *spool);
 
 /* Creates PATH and its parents (mode 0777 & ~umask).  -1 with diag (73). */
 int mm_output_mkdirs(const char *path, struct mm_diag *diag);
+
+/*
+ * Takes the lock that every meetmig process writing into folder DIR holds
+ * (flock() on the folder itself), so that two of them (a migrate by hand
+ * while a run has the same user) never take each other's hidden files.
+ * While another process holds it, calls WAITING(DATA) once (may be NULL)
+ * and looks again every tenth of a second, and at *STOP (may be NULL):
+ * nonzero ends the wait with MM_DIAG_INTERRUPTED.  Returns 0 with *FD the
+ * lock (close it to release it), or with *FD -1 where the file system has
+ * no such locks (some network ones); -1 with diag (73).
+ */
+int mm_output_lock(const char *dir, const volatile sig_atomic_t *stop,
+    void (*waiting)(void *data), void *data, int *fd, struct mm_diag *diag);
 
 /*
  * TEXT made safe for one path component: ASCII letters (folded to lower

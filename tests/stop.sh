@@ -7,7 +7,8 @@
 # end with 128 + the signal and say so, leave no hidden file, put nothing
 # half in place, and leave no request InProgress: the one being read goes
 # back to Pending, without counting a retry.  The next run then finishes
-# with the same files as a run that was never stopped.  TAP.
+# with the same files as a run that was never stopped.  And two processes
+# writing into one folder: the second waits for the first.  TAP.
 
 set -u
 
@@ -119,6 +120,24 @@ tap_result $? "migrate stopped: no attempt recorded in the store"
 mm_run "$wd" "$out" "$err" "${MIGRATE[@]}" -o m --store m.db big.ics &&
     mm_tree_compare "$wd/ref" "$wd/m" >"$wd/.diff"
 tap_result $? "migrate again: the same files as a run never stopped"
+tap_diag 20 <"$wd/.diff"
+
+# --- two processes, one folder --------------------------------------------------
+
+# A migrate by hand while another meetmig writes the same user's folder
+# waits for it, says so, and both end with the same files.
+start "${MIGRATE[@]}" -o c --no-store big.ics
+reading "$wd/c"
+mm_run "$wd" "$wd/.out2" "$wd/.err2" "${MIGRATE[@]}" -o c --no-store big.ics
+check_status "a second migrate into a folder being written" 0 $?
+grep -q '^meetmig: warning: c/ashaw@contoso.com is being written by another meetmig process: waiting for it to finish$' "$wd/.err2"
+tap_result $? "the second migrate says it waits"
+tap_diag 5 <"$wd/.err2"
+stopped
+check_status "the first migrate" 0 "$rc"
+: >"$wd/.diff"
+[ -z "$(leftovers "$wd/c")" ] && mm_tree_compare "$wd/ref" "$wd/c" >"$wd/.diff"
+tap_result $? "two migrates into one folder: no hidden file left, the files of one"
 tap_diag 20 <"$wd/.diff"
 
 # --- run -j 2 -------------------------------------------------------------------
