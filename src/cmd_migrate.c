@@ -33,6 +33,7 @@ mm_cmd_migrate(int argc, char **argv)
 	struct mm_cmd_common common = { 0 };
 	struct mm_migrate_request req;
 	struct mm_migrate_stats stats = { 0 };
+	struct mm_migration *migration = NULL;
 	struct mm_store *store = NULL;
 	char *store_path = NULL;
 	struct mm_diag diag;
@@ -71,7 +72,9 @@ mm_cmd_migrate(int argc, char **argv)
 		}
 	}
 	mm_cmd_catch_stop(NULL, true);
-	ran = mm_migrate_user(&req, &stats, &diag);
+	ran = mm_migrate_prepare(&req, &stats, &migration, &diag);
+	if (ran == 0 && migration != NULL)
+		ran = mm_migrate_publish(migration, &diag);
 	if (ran < 0 && diag.code == MM_DIAG_INTERRUPTED) {
 		/* Not an attempt: the store is left as it was. */
 		mm_cmd_error("%s: nothing was put in place", diag.message);
@@ -82,8 +85,8 @@ mm_cmd_migrate(int argc, char **argv)
 		struct mm_diag store_diag;
 
 		mm_diag_init(&store_diag);
-		if (mm_store_record(store, &req, &stats, ran < 0 ? &diag : NULL,
-		    req.now, &store_diag) < 0 && ran == 0) {
+		if (mm_store_record(store, &req, &stats, migration,
+		    ran < 0 ? &diag : NULL, req.now, &store_diag) < 0 && ran == 0) {
 			mm_cmd_error("%s", store_diag.message);
 			status = mm_diag_exit_status(&store_diag);
 			mm_diag_release(&store_diag);
@@ -107,6 +110,7 @@ mm_cmd_migrate(int argc, char **argv)
 	}
 	status = stats.failed > 0 ? 1 : EX_OK;
 out:
+	mm_migration_free(migration);
 	mm_store_close(store);
 	g_free(store_path);
 	mm_migrate_stats_release(&stats);

@@ -101,7 +101,8 @@ struct job {
 	struct mm_store_request request;
 	struct mm_migrate_request req;  /* strings borrowed from request */
 	struct mm_migrate_stats stats;
-	struct mm_migration *migration; /* prepared, or NULL */
+	/* prepared, then published and recorded; OUT/<user> locked till freed */
+	struct mm_migration *migration;
 	struct mm_diag run_error;
 	int ran;                        /* -1: a run error */
 };
@@ -201,7 +202,6 @@ publish_jobs(struct worker *w, struct job *const *jobs, size_t n)
 		group[m] = jobs[i]->migration;
 		published[m] = jobs[i];
 		mm_diag_init(&diags[m]);
-		jobs[i]->migration = NULL;
 		m++;
 	}
 	mm_migrate_publish_group(group, m, results, diags);
@@ -215,7 +215,7 @@ publish_jobs(struct worker *w, struct job *const *jobs, size_t n)
 		struct job *job = jobs[i];
 
 		if (mm_store_finish(w->store, job->request.id, w->pid, &job->stats,
-		    job->ran < 0 ? &job->run_error : NULL, w->retry,
+		    job->migration, job->ran < 0 ? &job->run_error : NULL, w->retry,
 		    clock_now(w->clock), &diag) < 0) {
 			mm_cmd_error("worker %ld: %s", w->pid, diag.message);
 			status = mm_diag_exit_status(&diag);
@@ -682,7 +682,7 @@ worker_ended(struct watch *w, pid_t pid, int wait_status,
 		struct mm_diag diag;
 
 		mm_diag_init(&diag);
-		if (mm_store_finish(w->store, request_id, (long)pid, NULL, &died,
+		if (mm_store_finish(w->store, request_id, (long)pid, NULL, NULL, &died,
 		    w->retry, clock_now(clock), &diag) < 0) {
 			clear_bar(w);
 			mm_cmd_error("%s", diag.message);

@@ -65,6 +65,7 @@ struct mm_migration {
 	struct mm_outfile *calendar_file;       /* not yet published, or NULL */
 	GHashTable *calendar_tzids;     /* the VTIMEZONEs in it so far */
 	int lock;               /* OUT/<user>'s (mm_output_lock()), or -1 */
+	bool settled;           /* published, or its hidden files removed */
 };
 
 void
@@ -75,6 +76,8 @@ mm_migrate_stats_release(struct mm_migrate_stats *stats)
 	g_free(stats->user_dir);
 	g_free(stats->state);
 	g_free(stats->last_message);
+	g_free(stats->upn);
+	g_free(stats->correlation_id);
 	memset(stats, 0, sizeof *stats);
 }
 
@@ -899,6 +902,8 @@ mm_migrate_prepare(const struct mm_migrate_request *req,
 	info.retry_count = req->retry_count;
 	if (finish_files(run, &info, diag) < 0)
 		goto out;
+	stats->upn = g_strdup(info.upn);
+	stats->correlation_id = g_strdup(cid);
 	drop_selection(run);
 	*out = run;
 	run = NULL;
@@ -945,8 +950,31 @@ mm_migrate_publish_group(struct mm_migration *const *group, size_t n,
 		}
 	}
 	sync_group(group, n, results, diags);
-	for (size_t i = 0; i < n; i++)
-		migration_free(group[i], results[i] < 0);
+	for (size_t i = 0; i < n; i++) {
+		struct mm_migration *run = group[i];
+
+		if (results[i] < 0) {
+			remove_pending(run);
+			mm_outfile_abort(run->calendar_file);
+			run->calendar_file = NULL;
+			/* its unpublished status.json and report.txt */
+			mm_report_free(run->report);
+			run->report = NULL;
+		}
+		run->settled = true;
+	}
+}
+
+int
+mm_migration_foreach_meeting(struct mm_migration *migration,
+    int (*fn)(void *data, const struct mm_report_meeting *meeting,
+        struct mm_diag *diag),
+    void *data, struct mm_diag *diag)
+{
+	if (migration->report == NULL)
+		return mm_diag_set(diag, MM_DIAG_INTERNAL, "the meetings of a "
+		    "request that was not published");
+	return mm_report_foreach(migration->report, fn, data, diag);
 }
 
 int
@@ -962,7 +990,7 @@ void
 mm_migration_free(struct mm_migration *migration)
 {
 	if (migration != NULL)
-		migration_free(migration, true);
+		migration_free(migration, !migration->settled);
 }
 
 int
@@ -970,8 +998,11 @@ mm_migrate_user(const struct mm_migrate_request *req,
     struct mm_migrate_stats *stats, struct mm_diag *diag)
 {
 	struct mm_migration *migration;
+	int rc;
 
 	if (mm_migrate_prepare(req, stats, &migration, diag) < 0)
 		return -1;
-	return migration != NULL ? mm_migrate_publish(migration, diag) : 0;
+	rc = migration != NULL ? mm_migrate_publish(migration, diag) : 0;
+	mm_migration_free(migration);
+	return rc;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "report.h"
 #include "rewrite.h"
 
 enum {
@@ -67,6 +68,9 @@ struct mm_migrate_stats {
 	char *user_dir;                 /* owned: OUT/<user> */
 	char *state;                    /* owned: "Succeeded" or "Failed" */
 	char *last_message;             /* owned or NULL */
+	/* owned, as in status.json, once prepared (not for a plan), or NULL: */
+	char *upn;                      /* UserPrincipalName */
+	char *correlation_id;           /* CorrelationId */
 };
 
 void mm_migrate_stats_release(struct mm_migrate_stats *stats);
@@ -101,21 +105,36 @@ int mm_migrate_prepare(const struct mm_migrate_request *req,
     struct mm_migrate_stats *stats, struct mm_migration **out,
     struct mm_diag *diag);
 /*
- * Puts the files of MIGRATION in place, durably, status.json last; frees
- * MIGRATION.  Returns 0, or -1 with diag (74) and its hidden files removed.
- * Needs none of the libraries that read and select (libical, ICU, PCRE2):
+ * Puts the files of MIGRATION in place, durably, status.json last.
+ * Returns 0, or -1 with diag (74) and its hidden files removed.  Needs
+ * none of the libraries that read and select (libical, ICU, PCRE2):
  * another thread may publish while this one prepares the next request.
+ * MIGRATION stays the caller's, and OUT/<user> locked (mm_output_lock())
+ * until it is freed: its meetings can be recorded in the meantime
+ * (mm_migration_foreach_meeting()).
  */
 int mm_migrate_publish(struct mm_migration *migration, struct mm_diag *diag);
 /*
  * mm_migrate_publish() of the N migrations of GROUP at once, with the two
  * flushes shared among them (a run publishes the requests a worker has
  * ready).  Each has its outcome: RESULTS[i] is 0, or -1 with DIAGS[i] set
- * (initialised by the caller) and its hidden files removed.  Frees them all.
+ * (initialised by the caller) and its hidden files removed.
  */
 void mm_migrate_publish_group(struct mm_migration *const *group, size_t n,
     int *results, struct mm_diag *diags);
-/* Removes the hidden files of MIGRATION and frees it; accepts NULL. */
+/*
+ * Calls FN(DATA, meeting, DIAG) for each meeting of MIGRATION in the order
+ * of status.json's Meetings, with the same Uid, RecurrenceId, Result and
+ * Reason (mm_report_foreach()).  Returns 0, or -1 with diag.
+ */
+int mm_migration_foreach_meeting(struct mm_migration *migration,
+    int (*fn)(void *data, const struct mm_report_meeting *meeting,
+        struct mm_diag *diag),
+    void *data, struct mm_diag *diag);
+/*
+ * Frees MIGRATION, first removing its hidden files unless it was
+ * published; accepts NULL.
+ */
 void mm_migration_free(struct mm_migration *migration);
 
 #endif

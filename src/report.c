@@ -173,36 +173,62 @@ static void text_line(GString *out, GString *failures, const char *uid,
     const char *rid, const char *result, const char *reason,
     const char *start, const char *subject, const char *message);
 
+/* A length of struct record that stands for no text (NULL). */
+#define RECORD_NULL UINT32_MAX
+
 /*
- * A spool record: three lengths, then the entry's status.json text (open:
- * Outputs and the closing brace come at the end), its report.txt line and
- * its line under "Failures" (often empty).  Rendered once, here; finishing
- * copies them.
+ * A spool record: the lengths, then the entry's status.json text (open:
+ * Outputs and the closing brace come at the end), its report.txt line,
+ * its line under "Failures" (often empty), and its Uid and RecurrenceId,
+ * which mm_report_foreach() gives with the Result and Reason.  Rendered
+ * once, here; finishing copies them.  No padding: it is written whole.
  */
 struct record {
 	uint32_t json_len;
 	uint32_t text_len;
 	uint32_t failure_len;
+	uint32_t uid_len;       /* RECORD_NULL: no UID */
+	uint32_t rid_len;       /* RECORD_NULL: no RecurrenceId */
+	uint32_t result;        /* enum mm_result */
+	uint32_t reason;        /* enum mm_reason */
 };
+
+static uint32_t
+record_length(const char *text, size_t len)
+{
+	return text == NULL ? RECORD_NULL : (uint32_t)len;
+}
 
 static int
 spool_record(struct mm_report *report, const GString *json,
-    const GString *text, const GString *failure, struct mm_diag *diag)
+    const GString *text, const GString *failure, const char *uid,
+    const char *rid, const struct mm_verdict *verdict, struct mm_diag *diag)
 {
+	size_t uid_len = uid != NULL ? strlen(uid) : 0;
+	size_t rid_len = rid != NULL ? strlen(rid) : 0;
 	struct record rec = {
 		.json_len = (uint32_t)json->len,
 		.text_len = (uint32_t)text->len,
 		.failure_len = (uint32_t)failure->len,
+		.uid_len = record_length(uid, uid_len),
+		.rid_len = record_length(rid, rid_len),
+		.result = (uint32_t)verdict->result,
+		.reason = (uint32_t)verdict->reason,
 	};
 
-	if (json->len > UINT32_MAX || text->len > UINT32_MAX ||
-	    failure->len > UINT32_MAX)
+	if (json->len >= RECORD_NULL || text->len >= RECORD_NULL ||
+	    failure->len >= RECORD_NULL || uid_len >= RECORD_NULL ||
+	    rid_len >= RECORD_NULL)
 		return mm_diag_set(diag, MM_DIAG_IOERR, "an entry of the status "
 		    "spool is longer than 4 GiB");
 	if (mm_spool_write(report->spool, &rec, sizeof rec, diag) < 0 ||
 	    mm_spool_write(report->spool, json->str, json->len, diag) < 0 ||
 	    mm_spool_write(report->spool, text->str, text->len, diag) < 0 ||
-	    mm_spool_write(report->spool, failure->str, failure->len, diag) < 0)
+	    mm_spool_write(report->spool, failure->str, failure->len, diag) < 0 ||
+	    mm_spool_write(report->spool, uid != NULL ? uid : "", uid_len,
+	    diag) < 0 ||
+	    mm_spool_write(report->spool, rid != NULL ? rid : "", rid_len,
+	    diag) < 0)
 		return -1;
 	return 0;
 }
@@ -256,7 +282,8 @@ mm_report_add(struct mm_report *report, const struct mm_meeting *meeting,
 	text_line(text, failure, meeting->uid, rid, result, reason, start,
 	    meeting->summary, verdict->message);
 
-	if (spool_record(report, json, text, failure, diag) != 0)
+	if (spool_record(report, json, text, failure, meeting->uid, rid, verdict,
+	    diag) != 0)
 		goto out;
 	switch (verdict->result) {
 	case MM_RESULT_UPDATED:
@@ -649,6 +676,76 @@ spool_read(struct mm_spool *spool, GString *out, size_t n,
 	return 0;
 }
 
+/* Reads the next record header.  Returns 0, or -1 with diag. */
+static int
+read_record(struct mm_spool *spool, struct record *rec, struct mm_diag *diag)
+{
+	size_t got;
+
+	if (mm_spool_read(spool, rec, sizeof *rec, &got, diag) < 0)
+		return -1;
+	if (got != sizeof *rec)
+		return mm_diag_set(diag, MM_DIAG_IOERR, "cannot read the status "
+		    "spool: entries missing");
+	return 0;
+}
+
+/*
+ * Appends the Uid of REC's entry, a NUL, its RecurrenceId to IDS (the
+ * last texts of the record).  Returns 0, or -1 with diag.
+ */
+static int
+read_ids(struct mm_spool *spool, const struct record *rec, GString *ids,
+    struct mm_diag *diag)
+{
+	if (rec->uid_len != RECORD_NULL &&
+	    spool_read(spool, ids, rec->uid_len, diag) != 0)
+		return -1;
+	g_string_append_c(ids, '\0');
+	if (rec->rid_len != RECORD_NULL &&
+	    spool_read(spool, ids, rec->rid_len, diag) != 0)
+		return -1;
+	return 0;
+}
+
+int
+mm_report_foreach(struct mm_report *report,
+    int (*fn)(void *data, const struct mm_report_meeting *meeting,
+        struct mm_diag *diag),
+    void *data, struct mm_diag *diag)
+{
+	GString *skipped = g_string_new(NULL), *ids = g_string_new(NULL);
+	struct record rec;
+	int rc = -1;
+
+	if (mm_spool_rewind(report->spool, diag) < 0)
+		goto out;
+	for (guint index = 0; index < report->entries->len; index++) {
+		struct mm_report_meeting meeting;
+
+		g_string_truncate(skipped, 0);
+		g_string_truncate(ids, 0);
+		if (read_record(report->spool, &rec, diag) != 0 ||
+		    spool_read(report->spool, skipped, (size_t)rec.json_len +
+		    rec.text_len + rec.failure_len, diag) != 0 ||
+		    read_ids(report->spool, &rec, ids, diag) != 0)
+			goto out;
+		meeting.uid = rec.uid_len != RECORD_NULL ? ids->str : NULL;
+		meeting.recurrence_id = rec.rid_len != RECORD_NULL ?
+		    ids->str + strlen(ids->str) + 1 : NULL;
+		meeting.result = mm_result_name((enum mm_result)rec.result);
+		meeting.reason = rec.reason == MM_REASON_NONE ? NULL :
+		    mm_reason_name((enum mm_reason)rec.reason);
+		if (fn(data, &meeting, diag) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	g_string_free(ids, TRUE);
+	g_string_free(skipped, TRUE);
+	return rc;
+}
+
 /* Appends BUF to FILE and empties it. */
 static int
 drain(struct mm_outfile *file, GString *buf, struct mm_diag *diag)
@@ -665,12 +762,11 @@ mm_report_finish(struct mm_report *report, const struct mm_report_info *info,
 {
 	struct mm_outfile *json_file = NULL, *text_file = NULL;
 	GString *json = g_string_new(NULL), *text = g_string_new(NULL);
-	GString *failures = g_string_new(NULL);
+	GString *failures = g_string_new(NULL), *ids = g_string_new(NULL);
 	char *json_path = NULL, *text_path = NULL;
 	const char *state = report->failed > 0 ? "Failed" : "Succeeded";
 	struct record rec;
 	guint index;
-	size_t got;
 	int rc = -1;
 
 	if (report->json_file != NULL || report->text_file != NULL) {
@@ -692,18 +788,15 @@ mm_report_finish(struct mm_report *report, const struct mm_report_info *info,
 	else
 		g_string_append(json, "[\n");
 	for (index = 0; index < report->entries->len; index++) {
-		if (mm_spool_read(report->spool, &rec, sizeof rec, &got, diag) < 0)
+		if (read_record(report->spool, &rec, diag) != 0)
 			goto out;
-		if (got != sizeof rec) {
-			mm_diag_set(diag, MM_DIAG_IOERR, "cannot read the status "
-			    "spool: entries missing");
-			goto out;
-		}
 		if (index > 0)
 			g_string_append(json, ",\n");
+		g_string_truncate(ids, 0);
 		if (spool_read(report->spool, json, rec.json_len, diag) != 0 ||
 		    spool_read(report->spool, text, rec.text_len, diag) != 0 ||
-		    spool_read(report->spool, failures, rec.failure_len, diag) != 0)
+		    spool_read(report->spool, failures, rec.failure_len, diag) != 0 ||
+		    read_ids(report->spool, &rec, ids, diag) != 0)
 			goto out;
 		close_entry(json, &g_array_index(report->entries, struct entry,
 		    index));
@@ -732,6 +825,7 @@ mm_report_finish(struct mm_report *report, const struct mm_report_info *info,
 out:
 	mm_outfile_abort(json_file);
 	mm_outfile_abort(text_file);
+	g_string_free(ids, TRUE);
 	g_string_free(failures, TRUE);
 	g_string_free(text, TRUE);
 	g_string_free(json, TRUE);

@@ -95,6 +95,25 @@ int mm_report_finish(struct mm_report *report, const struct mm_report_info *info
  */
 int mm_report_publish(struct mm_report *report, struct mm_diag *diag);
 
+/* What mm_report_foreach() gives of each entry; strings borrowed. */
+struct mm_report_meeting {
+	const char *uid;                /* or NULL */
+	const char *recurrence_id;      /* or NULL, as in status.json */
+	const char *result;             /* "Updated", "Skipped" or "Failed" */
+	const char *reason;             /* its name, or NULL for none */
+};
+
+/*
+ * Calls FN(DATA, entry, DIAG) for each entry recorded, in order, from the
+ * spool (once or more, before or after finishing, until the report is
+ * freed): the same Uid, RecurrenceId, Result and Reason as status.json.
+ * Stops at the first FN that returns -1.  Returns 0, or -1 with diag.
+ */
+int mm_report_foreach(struct mm_report *report,
+    int (*fn)(void *data, const struct mm_report_meeting *meeting,
+        struct mm_diag *diag),
+    void *data, struct mm_diag *diag);
+
 /* ISO 8601 UTC ("2026-11-21T09:00:00Z") of T (seconds, UTC); owned. */
 char *mm_report_time(int64_t t);
 

@@ -14,6 +14,7 @@
  *   request_history  every state a request entered, with time, worker, why
  *   meeting_result   Uid, RecurrenceId, Result, Reason of each entry of the
  *                    Meetings of OUT/<user>/status.json after an attempt
+ *                    (handed over by the run, not read back from the file)
  *
  * Concurrency: the file is in WAL mode, so readers (status) never block
  * the workers; every change runs in a BEGIN IMMEDIATE transaction, which
@@ -1495,206 +1496,57 @@ done:
 
 /* --- the end of an attempt -------------------------------------------- */
 
-/*
- * What status.json says about an attempt.  It is read a meeting at a time,
- * never whole: at 100,000 meetings the document tree of its 61 MB took
- * 360 MB.  report.c writes it in one layout (report.h): the fields, then
- * Meetings with each meeting object from a line "    {" to a line
- * "    }" (no string holds a raw newline), so each object is cut out and
- * parsed on its own by json-glib.
- */
-struct status_file {
-	char *path;             /* owned */
-	FILE *file;             /* at the first meeting, or NULL */
-	bool opened;            /* status_file_read() found the file whole */
-	char *upn;              /* owned or NULL */
-	char *correlation_id;   /* owned or NULL */
-	char *error;            /* owned: why it could not be read, or NULL */
+/* Inserting the meetings of an attempt, one row each. */
+struct meeting_rows {
+	struct mm_store *store;
+	sqlite3_stmt *insert;
+	int64_t id;
+	int64_t seq;
+	bool failed;            /* the store failed (not the meetings' source) */
 };
 
-static void
-status_file_release(struct status_file *status)
-{
-	if (status->file != NULL)
-		fclose(status->file);
-	g_free(status->path);
-	g_free(status->upn);
-	g_free(status->correlation_id);
-	g_free(status->error);
-	memset(status, 0, sizeof *status);
-}
-
-/* A line of STATUS's file into *LINE (getline()); false at its end. */
-static bool
-status_line(struct status_file *status, char **line, size_t *cap)
-{
-	return getline(line, cap, status->file) > 0;
-}
-
-static void
-status_error(struct status_file *status, const char *why)
-{
-	if (status->error == NULL)
-		status->error = g_strdup_printf("cannot read %s: %s", status->path,
-		    why);
-}
-
-/*
- * Reads the fields of USER_DIR/status.json up to its Meetings, which
- * store_meetings() reads; a file that cannot be read leaves ->error.
- */
-static void
-status_file_read(const char *user_dir, struct status_file *status)
-{
-	GString *head = g_string_new(NULL);
-	JsonParser *parser = json_parser_new();
-	GError *error = NULL;
-	char *line = NULL;
-	size_t cap = 0;
-	bool meetings = false, found = false;
-	JsonNode *root;
-
-	memset(status, 0, sizeof *status);
-	status->path = g_build_filename(user_dir, "status.json", NULL);
-	status->file = fopen(status->path, "re");
-	if (status->file == NULL) {
-		status_error(status, g_strerror(errno));
-		goto out;
-	}
-	while (status_line(status, &line, &cap)) {
-		if (strcmp(line, "  \"Meetings\": [\n") == 0 ||
-		    strcmp(line, "  \"Meetings\": []\n") == 0) {
-			meetings = strcmp(line, "  \"Meetings\": [\n") == 0;
-			found = true;
-			break;
-		}
-		g_string_append(head, line);
-	}
-	if (!found) {
-		status_error(status, "no Meetings where meetmig writes them");
-		goto out;
-	}
-	g_string_append(head, "  \"Meetings\": null\n}\n");
-	if (!json_parser_load_from_data(parser, head->str, (gssize)head->len,
-	    &error)) {
-		status_error(status, error->message);
-		g_clear_error(&error);
-		goto out;
-	}
-	root = json_parser_get_root(parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
-		status_error(status, "not an object");
-		goto out;
-	}
-	status->upn = member_dup(json_node_get_object(root), "UserPrincipalName");
-	status->correlation_id = member_dup(json_node_get_object(root),
-	    "CorrelationId");
-	status->opened = true;
-out:
-	if (!meetings && status->file != NULL) {
-		fclose(status->file);
-		status->file = NULL;
-	}
-	free(line);
-	g_object_unref(parser);
-	g_string_free(head, TRUE);
-}
-
-/* Inserts meeting SEQ of request ID from OBJECT; 0 or -1 with diag. */
 static int
-insert_meeting(struct mm_store *store, sqlite3_stmt *stmt, int64_t id,
-    int64_t seq, JsonObject *meeting, struct mm_diag *diag)
+insert_meeting(void *data, const struct mm_report_meeting *meeting,
+    struct mm_diag *diag)
 {
-	char *uid = member_dup(meeting, "Uid");
-	char *recurrence_id = member_dup(meeting, "RecurrenceId");
-	char *result = member_dup(meeting, "Result");
-	char *reason = member_dup(meeting, "Reason");
+	struct meeting_rows *rows = data;
+	sqlite3_stmt *stmt = rows->insert;
 	int rc;
 
 	sqlite3_reset(stmt);
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, seq);
-	bind_text(stmt, 3, uid != NULL ? uid : "");
-	bind_text(stmt, 4, recurrence_id);
-	bind_text(stmt, 5, result != NULL ? result : "");
-	bind_text(stmt, 6, reason);
+	sqlite3_bind_int64(stmt, 1, rows->id);
+	sqlite3_bind_int64(stmt, 2, rows->seq++);
+	bind_text(stmt, 3, meeting->uid != NULL ? meeting->uid : "");
+	bind_text(stmt, 4, meeting->recurrence_id);
+	bind_text(stmt, 5, meeting->result);
+	bind_text(stmt, 6, meeting->reason);
 	rc = sqlite3_step(stmt);
-	g_free(uid);
-	g_free(recurrence_id);
-	g_free(result);
-	g_free(reason);
-	if (rc != SQLITE_DONE)
-		return store_fail(store, rc, "cannot record meeting results", diag);
+	if (rc != SQLITE_DONE) {
+		rows->failed = true;
+		return store_fail(rows->store, rc, "cannot record meeting results",
+		    diag);
+	}
 	return 0;
 }
 
 /*
- * Reads the Meetings of STATUS one object at a time into the rows of
- * request ID.  Returns 0 (with STATUS->error set when the file stops
- * making sense: the rows read so far are then left to the caller), or -1
+ * Replaces the meeting results of request ID with the Meetings of
+ * MIGRATION, as its status.json has them, straight from the run (reading
+ * status.json back cost a fifth of publishing a small request, and a
+ * second of a 100,000-meeting one).  When they cannot be read, the earlier
+ * results stay (a savepoint) and *LOST (owned) says why.  Returns 0, or -1
  * with diag when the store fails.
  */
 static int
-read_meetings(struct mm_store *store, int64_t id, struct status_file *status,
-    sqlite3_stmt *stmt, struct mm_diag *diag)
+store_meetings(struct mm_store *store, int64_t id,
+    struct mm_migration *migration, char **lost, struct mm_diag *diag)
 {
-	JsonParser *parser = json_parser_new();
-	GString *object = g_string_new(NULL);
-	GError *error = NULL;
-	char *line = NULL;
-	size_t cap = 0;
-	int64_t seq = 0;
-	bool ended = false;
-	int rc = 0;
-
-	while (status_line(status, &line, &cap)) {
-		JsonNode *root;
-
-		if (object->len == 0 && strcmp(line, "  ]\n") == 0) {
-			ended = true;
-			break;
-		}
-		g_string_append(object, line);
-		if (strcmp(line, "    }\n") != 0 && strcmp(line, "    },\n") != 0)
-			continue;
-		if (!json_parser_load_from_data(parser, object->str,
-		    (gssize)(object->len - (line[5] == ',' ? 2 : 1)), &error)) {
-			status_error(status, error->message);
-			g_clear_error(&error);
-			break;
-		}
-		root = json_parser_get_root(parser);
-		if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
-			status_error(status, "a meeting that is not an object");
-			break;
-		}
-		if (insert_meeting(store, stmt, id, seq++, json_node_get_object(root),
-		    diag) < 0) {
-			rc = -1;
-			break;
-		}
-		g_string_truncate(object, 0);
-	}
-	if (rc == 0 && !ended)
-		status_error(status, "it ends inside Meetings");
-	free(line);
-	g_string_free(object, TRUE);
-	g_object_unref(parser);
-	return rc;
-}
-
-/*
- * Replaces the meeting results of request ID with status.json's Meetings.
- * A file that stops making sense half-way leaves the earlier results as
- * they were (a savepoint), as one that cannot be opened does.
- */
-static int
-store_meetings(struct mm_store *store, int64_t id, struct status_file *status,
-    struct mm_diag *diag)
-{
+	struct meeting_rows rows = { store, NULL, id, 0, false };
+	struct mm_diag why;
 	sqlite3_stmt *stmt;
 	int rc;
 
+	*lost = NULL;
 	if (exec_sql(store, "SAVEPOINT meetings", "cannot record meeting results",
 	    diag) < 0)
 		return -1;
@@ -1702,22 +1554,28 @@ store_meetings(struct mm_store *store, int64_t id, struct status_file *status,
 	    &stmt, diag) < 0)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
-	if (run_done(store, stmt, "cannot record meeting results", diag) < 0)
+	if (run_done(store, stmt, "cannot record meeting results", diag) < 0 ||
+	    prepare(store,
+	    "INSERT INTO meeting_result (request_id, seq, uid, recurrence_id,"
+	    " result, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &rows.insert,
+	    diag) < 0)
 		return -1;
-	if (status->file != NULL) {
-		if (prepare(store,
-		    "INSERT INTO meeting_result (request_id, seq, uid, recurrence_id,"
-		    " result, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &stmt,
-		    diag) < 0)
-			return -1;
-		rc = read_meetings(store, id, status, stmt, diag);
-		done(store, stmt);
-		if (rc < 0)
-			return -1;
+	mm_diag_init(&why);
+	rc = mm_migration_foreach_meeting(migration, insert_meeting, &rows, &why);
+	done(store, rows.insert);
+	if (rc < 0 && rows.failed) {
+		mm_diag_set(diag, why.code, "%s", why.message);
+		mm_diag_release(&why);
+		return -1;
 	}
-	if (status->error != NULL)
+	if (rc < 0) {
+		*lost = g_strdup_printf("meeting results not recorded: %s",
+		    why.message);
+		mm_diag_release(&why);
 		return exec_sql(store, "ROLLBACK TO meetings; RELEASE meetings",
 		    "cannot record meeting results", diag);
+	}
+	mm_diag_release(&why);
 	return exec_sql(store, "RELEASE meetings", "cannot record meeting results",
 	    diag);
 }
@@ -1736,8 +1594,8 @@ has_run_error(const struct mm_diag *run_error)
  */
 static int
 end_attempt(struct mm_store *store, int64_t id, long worker,
-    const struct mm_migrate_stats *stats, const struct mm_diag *run_error,
-    int64_t next_attempt, long retry_count, struct status_file *status,
+    const struct mm_migrate_stats *stats, struct mm_migration *migration,
+    const struct mm_diag *run_error, int64_t next_attempt, long retry_count,
     int64_t now, struct mm_diag *diag)
 {
 	bool failed = has_run_error(run_error) || stats == NULL ||
@@ -1781,9 +1639,9 @@ end_attempt(struct mm_store *store, int64_t id, long worker,
 	sqlite3_bind_int64(stmt, 9, stats != NULL ? stats->invites : 0);
 	bind_text(stmt, 3, mm_store_state_name(state));
 	bind_text(stmt, 10, message);
-	bind_text(stmt, 11, status->upn);
+	bind_text(stmt, 11, stats != NULL ? stats->upn : NULL);
 	bind_text(stmt, 12, stats != NULL ? stats->user_dir : NULL);
-	bind_text(stmt, 13, status->correlation_id);
+	bind_text(stmt, 13, stats != NULL ? stats->correlation_id : NULL);
 	sqlite3_bind_int64(stmt, 14, now);
 	if (run_done(store, stmt, "cannot record the end of a request", diag) < 0)
 		goto out;
@@ -1794,16 +1652,20 @@ end_attempt(struct mm_store *store, int64_t id, long worker,
 		goto out;
 	}
 	/*
-	 * The Meetings are those of the status.json on disk: after a run
-	 * error nothing was written, so the results of the last attempt that
-	 * wrote one stay.
+	 * The Meetings are those of the status.json the attempt published:
+	 * after a run error nothing was, so the results of the last attempt
+	 * that wrote one stay.
 	 */
-	if (status->opened && status->error == NULL &&
-	    store_meetings(store, id, status, diag) < 0)
-		goto out;
-	if (status->error != NULL)
-		history = g_strdup_printf("%s%s%s", message, *message ? "; " : "",
-		    status->error);
+	if (!has_run_error(run_error) && migration != NULL) {
+		char *lost;
+
+		if (store_meetings(store, id, migration, &lost, diag) < 0)
+			goto out;
+		if (lost != NULL)
+			history = g_strdup_printf("%s%s%s", message,
+			    *message ? "; " : "", lost);
+		g_free(lost);
+	}
 	if (add_history(store, id, state, now, worker,
 	    history != NULL ? history : (*message ? message : NULL), diag) < 0)
 		goto out;
@@ -1815,10 +1677,10 @@ out:
 
 int
 mm_store_finish(struct mm_store *store, int64_t id, long worker,
-    const struct mm_migrate_stats *stats, const struct mm_diag *run_error,
-    const struct mm_store_retry *retry, int64_t now, struct mm_diag *diag)
+    const struct mm_migrate_stats *stats, struct mm_migration *migration,
+    const struct mm_diag *run_error, const struct mm_store_retry *retry,
+    int64_t now, struct mm_diag *diag)
 {
-	struct status_file status = { 0 };
 	struct mm_store_retry fallback = { MM_STORE_MAX_RETRIES,
 		MM_STORE_RETRY_INTERVAL };
 	int64_t next_attempt = -1, retry_count = 0;
@@ -1842,11 +1704,8 @@ mm_store_finish(struct mm_store *store, int64_t id, long worker,
 		g_free(why);
 		return result;
 	}
-	/* Read outside the transaction: the write lock is held for SQL only. */
-	if (!has_run_error(run_error) && stats != NULL && stats->user_dir != NULL)
-		status_file_read(stats->user_dir, &status);
 	if (txn_open(store, &opened, diag) < 0)
-		goto out;
+		return -1;
 	if (prepare(store, "SELECT retry_count FROM request WHERE id = ?1", &stmt,
 	    diag) < 0)
 		goto done;
@@ -1866,55 +1725,44 @@ mm_store_finish(struct mm_store *store, int64_t id, long worker,
 	}
 	if (retry_count < (int64_t)retry->max_retries)
 		next_attempt = now + retry->interval;
-	result = end_attempt(store, id, worker, stats, run_error, next_attempt,
-	    -1, &status, now, diag);
+	result = end_attempt(store, id, worker, stats, migration, run_error,
+	    next_attempt, -1, now, diag);
 done:
-	result = txn_close(store, opened, result, diag);
-out:
-	status_file_release(&status);
-	return result;
+	return txn_close(store, opened, result, diag);
 }
 
 int
 mm_store_record(struct mm_store *store, const struct mm_migrate_request *req,
-    const struct mm_migrate_stats *stats, const struct mm_diag *run_error,
-    int64_t now, struct mm_diag *diag)
+    const struct mm_migrate_stats *stats, struct mm_migration *migration,
+    const struct mm_diag *run_error, int64_t now, struct mm_diag *diag)
 {
-	struct status_file status = { 0 };
 	char *inputs = inputs_json(req);
 	char *key = g_compute_checksum_for_string(G_CHECKSUM_SHA256, inputs, -1);
 	enum mm_store_state state;
-	const char *correlation_id;
+	const char *correlation_id = req->correlation_id != NULL ?
+	    req->correlation_id : stats != NULL ? stats->correlation_id : NULL;
 	bool opened = false;
 	int64_t id = 0;
 	int result = -1, found;
 
-	if (!has_run_error(run_error) && stats != NULL && stats->user_dir != NULL)
-		status_file_read(stats->user_dir, &status);
-	correlation_id = req->correlation_id != NULL ? req->correlation_id :
-	    status.correlation_id;
-	if (req->correlation_id != NULL) {
-		g_free(status.correlation_id);
-		status.correlation_id = g_strdup(req->correlation_id);
-	}
 	if (txn_open(store, &opened, diag) < 0)
 		goto out;
 	found = find_request(store, key, &id, &state, diag);
 	if (found < 0)
 		goto done;
 	if (found == 0) {
-		if (insert_request(store, req, key, inputs, correlation_id, status.upn,
-		    NULL, MM_STORE_IN_PROGRESS, now, &id, diag) < 0 ||
+		if (insert_request(store, req, key, inputs, correlation_id,
+		    stats != NULL ? stats->upn : NULL, NULL, MM_STORE_IN_PROGRESS,
+		    now, &id, diag) < 0 ||
 		    add_history(store, id, MM_STORE_IN_PROGRESS, now, 0,
 		    "meetmig migrate", diag) < 0)
 			goto done;
 	}
-	result = end_attempt(store, id, 0, stats, run_error, -1,
-	    (long)req->retry_count, &status, now, diag);
+	result = end_attempt(store, id, 0, stats, migration, run_error, -1,
+	    (long)req->retry_count, now, diag);
 done:
 	result = txn_close(store, opened, result, diag);
 out:
-	status_file_release(&status);
 	g_free(key);
 	g_free(inputs);
 	return result;

@@ -209,31 +209,35 @@ struct mm_store_retry {
 
 /*
  * Records the end of an attempt on request ID claimed by WORKER.  STATS is
- * what mm_migrate_user() returned; RUN_ERROR (NULL or code NONE when it
- * returned 0) the diag of a run error.  The request becomes Succeeded, or
- * Failed with a retry due at NOW + interval while RetryCount < max_retries,
- * else Failed for good.  The Meetings of OUT/<user>/status.json (Uid,
- * RecurrenceId, Result, Reason) are copied into the store, with its
- * UserPrincipalName.  A RUN_ERROR of code MM_DIAG_INTERRUPTED (the run
+ * what mm_migrate_prepare() filled; MIGRATION (may be NULL) the published
+ * migration; RUN_ERROR (NULL or code NONE when it ran to the end) the diag
+ * of a run error.  The request becomes Succeeded, or Failed with a retry
+ * due at NOW + interval while RetryCount < max_retries, else Failed for
+ * good.  Without a run error, the Meetings of MIGRATION (Uid, RecurrenceId,
+ * Result, Reason: those of its status.json) replace the request's, and
+ * STATS gives the UserPrincipalName and CorrelationId; meetings that
+ * cannot be read leave the earlier ones, and the history says so.  A
+ * RUN_ERROR of code MM_DIAG_INTERRUPTED (the run
  * was stopped before it put anything in place) is no attempt: the request
  * is given back, Pending again with its RetryCount.  Returns 0, or -1 with
  * diag (also when the request is no longer claimed by WORKER).
  */
 int mm_store_finish(struct mm_store *store, int64_t id, long worker,
-    const struct mm_migrate_stats *stats, const struct mm_diag *run_error,
-    const struct mm_store_retry *retry, int64_t now, struct mm_diag *diag);
+    const struct mm_migrate_stats *stats, struct mm_migration *migration,
+    const struct mm_diag *run_error, const struct mm_store_retry *retry,
+    int64_t now, struct mm_diag *diag);
 
 /*
  * Records a request that ran outside the queue (`meetmig migrate`): finds
  * or adds REQ as mm_store_enqueue() does and sets its end state, counts,
  * LastMessage and Meetings as mm_store_finish() does, at NOW.  No retry is
  * scheduled (enqueue it to have `run` retry it).  When REQ has no
- * correlation_id, the CorrelationId of status.json is kept.  Returns 0 or -1
- * with diag.
+ * correlation_id, the one the run derived (STATS) is kept.  Returns 0 or
+ * -1 with diag.
  */
 int mm_store_record(struct mm_store *store, const struct mm_migrate_request *req,
-    const struct mm_migrate_stats *stats, const struct mm_diag *run_error,
-    int64_t now, struct mm_diag *diag);
+    const struct mm_migrate_stats *stats, struct mm_migration *migration,
+    const struct mm_diag *run_error, int64_t now, struct mm_diag *diag);
 
 /* Reads request ID into *out (release it).  1, 0 when there is none, or -1. */
 int mm_store_get(struct mm_store *store, int64_t id, struct mm_store_request *out,
