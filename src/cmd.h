@@ -7,7 +7,7 @@
 #ifndef MM_CMD_H
 #define MM_CMD_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -79,9 +79,11 @@ void mm_cmd_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 /*
  * The signal that asked the command to stop (SIGINT, SIGTERM or SIGHUP),
- * or 0; what mm_migrate_request.stop points to.
+ * or 0; what mm_migrate_request.stop points to.  Atomic, not volatile
+ * sig_atomic_t: the handler may run in one thread and the reader be
+ * another (a run worker's publisher and its main thread).
  */
-extern volatile sig_atomic_t mm_cmd_stop_signal;
+extern atomic_int mm_cmd_stop_signal;
 
 /*
  * Catches SIGINT, SIGTERM and SIGHUP with HANDLER, or when NULL one that

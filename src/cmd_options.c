@@ -96,12 +96,15 @@ mm_cmd_warning(void *data, const char *message)
 	mm_cmd_error("warning: %s", message);
 }
 
-volatile sig_atomic_t mm_cmd_stop_signal;
+/* A handler may touch only lock-free atomics (C11 7.14.1.1). */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "atomic_int is not lock-free");
+
+atomic_int mm_cmd_stop_signal;
 
 static void
 on_stop(int sig)
 {
-	mm_cmd_stop_signal = sig;
+	atomic_store(&mm_cmd_stop_signal, sig);
 }
 
 void

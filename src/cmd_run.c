@@ -566,9 +566,11 @@ request_done(struct watch *w, int64_t id)
 /*
  * The workers a stop signal is passed on to, from the parent's handler: a
  * signal sent to the parent alone (kill PID) must stop them too.  A pid is
- * 0 once reaped, so that a pid used again is never signalled.
+ * 0 once reaped, so that a pid used again is never signalled.  Only the
+ * parent's one thread writes them; volatile keeps the handler's view in
+ * program order.
  */
-static pid_t worker_pids[MAX_JOBS];
+static volatile pid_t worker_pids[MAX_JOBS];
 static volatile sig_atomic_t worker_count;
 
 static void

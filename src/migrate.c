@@ -714,10 +714,10 @@ read_mailbox(struct mm_migration *run, const char *path, struct mm_diag *diag)
 	if (mailbox_open(&mb, path, run->req->formats, diag) < 0)
 		return -1;
 	while ((r = mailbox_next(&mb, &m, diag)) > 0) {
-		if (run->req->stop != NULL && *run->req->stop != 0)
+		if (run->req->stop != NULL && atomic_load(run->req->stop) != 0)
 			r = mm_diag_set(diag, MM_DIAG_INTERRUPTED, "stopped by %s "
-			    "while reading %s", mm_signal_name(*run->req->stop),
-			    path);
+			    "while reading %s",
+			    mm_signal_name(atomic_load(run->req->stop)), path);
 		else
 			r = process_meeting(run, m, diag);
 		mm_meeting_free(m);

@@ -8,7 +8,7 @@
 #ifndef MM_MIGRATE_H
 #define MM_MIGRATE_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -55,7 +55,7 @@ struct mm_migrate_request {
 	/* Read before each meeting, may be NULL: nonzero (a signal handler
 	   sets it) stops the run with MM_DIAG_INTERRUPTED, as any run error,
 	   before anything is put in place. */
-	const volatile sig_atomic_t *stop;
+	const atomic_int *stop;
 };
 
 struct mm_migrate_stats {

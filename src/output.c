@@ -489,7 +489,7 @@ mm_output_mkdirs(const char *path, struct mm_diag *diag)
 #define SAFE_NAME_KEEP  (SAFE_NAME_MAX - 13)
 
 int
-mm_output_lock(const char *dir, const volatile sig_atomic_t *stop,
+mm_output_lock(const char *dir, const atomic_int *stop,
     void (*waiting)(void *data), void *data, int *fd, struct mm_diag *diag)
 {
 	int lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -510,10 +510,11 @@ mm_output_lock(const char *dir, const volatile sig_atomic_t *stop,
 			close(lock);    /* no locks on this file system */
 			return 0;
 		}
-		if (stop != NULL && *stop != 0) {
+		if (stop != NULL && atomic_load(stop) != 0) {
 			close(lock);
 			return mm_diag_set(diag, MM_DIAG_INTERRUPTED, "stopped by %s "
-			    "while waiting for %s", mm_signal_name(*stop), dir);
+			    "while waiting for %s", mm_signal_name(atomic_load(stop)),
+			    dir);
 		}
 		if (!told && waiting != NULL)
 			waiting(data);

@@ -8,7 +8,7 @@
 #ifndef MM_OUTPUT_H
 #define MM_OUTPUT_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include <glib.h>
@@ -158,7 +158,7 @@ int mm_output_mkdirs(const char *path, struct mm_diag *diag);
  * lock (close it to release it), or with *FD -1 where the file system has
  * no such locks (some network ones); -1 with diag (73).
  */
-int mm_output_lock(const char *dir, const volatile sig_atomic_t *stop,
+int mm_output_lock(const char *dir, const atomic_int *stop,
     void (*waiting)(void *data), void *data, int *fd, struct mm_diag *diag);
 
 /*
