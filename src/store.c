@@ -1257,9 +1257,9 @@ back_to_pending(struct mm_store *store, int64_t id, long worker,
 	sqlite3_stmt *stmt;
 
 	if (prepare(store,
-	    "UPDATE request SET state = 'Pending', worker_pid = NULL,"
-	    " worker_host = NULL, claimed_at = NULL, modified_date = ?2"
-	    " WHERE id = ?1 AND state = 'InProgress'"
+	    "UPDATE request SET state = 'Pending', next_attempt = NULL,"
+	    " worker_pid = NULL, worker_host = NULL, claimed_at = NULL,"
+	    " modified_date = ?2 WHERE id = ?1 AND state = 'InProgress'"
 	    " AND (?3 IS NULL OR worker_pid = ?3)", &stmt, diag) < 0)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
@@ -1380,6 +1380,22 @@ mm_store_get(struct mm_store *store, int64_t id, struct mm_store_request *out,
 	return get_request(store, id, out, diag);
 }
 
+/* One ordered search of due requests: its statement and current id. */
+struct due_stream {
+	sqlite3_stmt *stmt;
+	int64_t id;             /* 0 at the end */
+};
+
+/* Steps STREAM to its next id.  Returns 0, or the SQLite error code. */
+static int
+due_next(struct due_stream *stream)
+{
+	int rc = sqlite3_step(stream->stmt);
+
+	stream->id = rc == SQLITE_ROW ? sqlite3_column_int64(stream->stmt, 0) : 0;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : rc;
+}
+
 /*
  * Whether a live worker's request writes into the folder of request ID
  * (when the store knows it) now: 1 or 0, -1 with diag.  A claim whose
@@ -1412,43 +1428,59 @@ mm_store_claim(struct mm_store *store, int64_t now, long worker,
     struct mm_store_request *out, struct mm_diag *diag)
 {
 	sqlite3_stmt *stmt = NULL;
-	bool opened = false, due = false;
+	struct due_stream streams[2] = { { NULL, 0 }, { NULL, 0 } };
+	bool opened = false, due = false, failed = true;
 	int64_t id = 0, wall = (int64_t)time(NULL);
-	int result = -1, rc;
+	int result = -1, rc = 0;
 
 	if (txn_open(store, &opened, diag) < 0)
 		return -1;
 	/*
-	 * The due requests in order; a request waits while another one writes
-	 * into the same OUT/<user> (the same user enqueued twice), so that the
-	 * two never mix their files and the later one is written last.
+	 * The due requests in order of id, merged from two index searches
+	 * that need no sort: the Pending ones (next_attempt is always NULL
+	 * for them, which makes the index give them in order of id), and the
+	 * retries that are due (few).  One query with an OR sorted every due
+	 * request at each claim: quadratic in the batch, a twentieth of a run
+	 * over 1,000 small mailboxes.  A request waits while another one
+	 * writes into the same OUT/<user> (the same user enqueued twice), so
+	 * that the two never mix their files and the later one is written last.
 	 */
 	if (prepare(store,
-	    "SELECT id FROM request WHERE state = 'Pending' OR"
-	    " (state = 'Failed' AND next_attempt IS NOT NULL AND next_attempt <= ?1)"
-	    " ORDER BY id", &stmt, diag) < 0)
-		goto done;
-	sqlite3_bind_int64(stmt, 1, now);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		int busy = folder_busy(store, sqlite3_column_int64(stmt, 0), wall,
-		    diag);
+	    "SELECT id FROM request WHERE state = 'Pending' AND next_attempt IS NULL"
+	    " ORDER BY id", &streams[0].stmt, diag) < 0 ||
+	    prepare(store,
+	    "SELECT id FROM request WHERE (state = 'Failed' AND next_attempt <= ?1)"
+	    " OR (state = 'Pending' AND next_attempt IS NOT NULL) ORDER BY id",
+	    &streams[1].stmt, diag) < 0)
+		goto searched;
+	sqlite3_bind_int64(streams[1].stmt, 1, now);
+	for (int k = 0; k < 2 && rc == 0; k++)
+		rc = due_next(&streams[k]);
+	while (rc == 0 && (streams[0].id != 0 || streams[1].id != 0)) {
+		struct due_stream *first = streams[1].id == 0 ||
+		    (streams[0].id != 0 && streams[0].id < streams[1].id) ?
+		    &streams[0] : &streams[1];
+		int busy = folder_busy(store, first->id, wall, diag);
 
-		if (busy < 0) {
-			done(store, stmt);
-			goto done;
-		}
+		if (busy < 0)
+			goto searched;
 		due = true;
 		if (!busy) {
-			id = sqlite3_column_int64(stmt, 0);
+			id = first->id;
 			break;
 		}
+		rc = due_next(first);
 	}
-	done(store, stmt);
-	stmt = NULL;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc != 0) {
 		store_fail(store, rc, "cannot look for due requests", diag);
-		goto done;
+		goto searched;
 	}
+	failed = false;
+searched:
+	for (int k = 0; k < 2; k++)
+		done(store, streams[k].stmt);
+	if (failed)
+		goto done;
 	if (id == 0) {
 		result = due ? MM_STORE_FOLDER_BUSY : MM_STORE_NOTHING_DUE;
 		goto done;

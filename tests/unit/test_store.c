@@ -698,6 +698,51 @@ test_claim_folder(void)
 	g_free(path);
 }
 
+/*
+ * Claims go by id across the Pending requests and the due retries, which
+ * the store finds with two searches; a Pending row with a next_attempt
+ * (no code writes one) is still found.
+ */
+static void
+test_claim_order(void)
+{
+	char *path = tmp_path("claim-order.db");
+	struct mm_store *store = mm_store_open(path, NULL);
+	long me = (long)getpid();
+	int64_t ids[5], got[5];
+	char *sql;
+
+	for (int i = 0; i < 5; i++) {
+		char *identity = g_strdup_printf("order%d@contoso.com", i);
+
+		ids[i] = enqueue(store, identity, T0);
+		g_free(identity);
+	}
+	mm_store_close(store);
+	/* 0 a due retry, 1 Pending, 2 a retry not yet due, 3 odd, 4 Pending */
+	sql = g_strdup_printf(
+	    "UPDATE request SET state = 'Failed', next_attempt = %lld"
+	    " WHERE id = %lld;"
+	    "UPDATE request SET state = 'Failed', next_attempt = %lld"
+	    " WHERE id = %lld;"
+	    "UPDATE request SET next_attempt = 5 WHERE id = %lld;",
+	    (long long)(T0 - 1), (long long)ids[0], (long long)(T0 + 60),
+	    (long long)ids[2], (long long)ids[3]);
+	raw_exec(path, sql);
+	g_free(sql);
+	store = mm_store_open(path, NULL);
+	for (int i = 0; i < 5; i++)
+		got[i] = claim_id(store, me);
+	tap_ok(got[0] == ids[0] && got[1] == ids[1] && got[2] == ids[3] &&
+	    got[3] == ids[4] && got[4] == 0,
+	    "claims by id: the due retry, Pending, odd Pending, Pending, then"
+	    " nothing (%lld %lld %lld %lld %lld)", (long long)got[0],
+	    (long long)got[1], (long long)got[2], (long long)got[3],
+	    (long long)got[4]);
+	mm_store_close(store);
+	g_free(path);
+}
+
 /* --- retries ----------------------------------------------------------- */
 
 static void
@@ -1264,6 +1309,7 @@ main(void)
 	test_claim_two_connections();
 	test_claim_processes();
 	test_claim_folder();
+	test_claim_order();
 	test_retry();
 	test_recover();
 	test_meetings();
