@@ -375,6 +375,103 @@ out:
 	mm_diag_release(&diag);
 }
 
+/* mm_report_foreach() into "Uid|RecurrenceId|Result|Reason" lines. */
+static int
+foreach_line(void *data, const struct mm_report_meeting *m,
+    struct mm_diag *diag)
+{
+	(void)diag;
+	g_string_append_printf(data, "%s|%s|%s|%s\n", m->uid ? m->uid : "-",
+	    m->recurrence_id ? m->recurrence_id : "-", m->result,
+	    m->reason ? m->reason : "-");
+	return 0;
+}
+
+/* A string member of OBJECT, "-" for null. */
+static const char *
+text_or_dash(JsonObject *object, const char *name)
+{
+	JsonNode *node = json_object_get_member(object, name);
+
+	return node != NULL && JSON_NODE_HOLDS_VALUE(node) ?
+	    json_node_get_string(node) : "-";
+}
+
+/*
+ * What the store records comes from mm_report_foreach(): the same Uid,
+ * RecurrenceId, Result and Reason as status.json, in its order, also once
+ * the spool has spilled into a file (4,000 entries, past the MiB it keeps
+ * in memory), also with no UID, and as often as it is asked.
+ */
+static void
+test_foreach(void)
+{
+	enum { COUNT = 4000 };
+	struct mm_report_info info = {
+		"5f0c7a1e-9b1d-4c8e-a0f3-2b6d7e8f9a01", 1795000000, 1795000300,
+		NULL, "ashaw@contoso.com", "AllToTeams", 0,
+	};
+	struct mm_diag diag;
+	char *dir = g_build_filename(tmpdir, "foreach", NULL);
+	struct mm_report *report;
+	GString *first = g_string_new(NULL), *again = g_string_new(NULL);
+	GString *want = g_string_new(NULL);
+	char *path = g_build_filename(dir, "status.json", NULL);
+	JsonParser *parser = json_parser_new();
+	bool added = true;
+	int rc;
+
+	mm_diag_init(&diag);
+	g_mkdir(dir, 0777);
+	report = mm_report_new(dir);
+	for (int i = 0; i < COUNT && added; i++) {
+		const struct entry_case *c = &entries[i % G_N_ELEMENTS(entries)];
+		struct mm_meeting *meeting = make_meeting(c);
+		struct mm_verdict verdict;
+
+		g_free(meeting->uid);
+		meeting->uid = i % 7 == 3 ? NULL : g_strdup_printf("%s-%d", c->uid, i);
+		make_verdict(c, &verdict);
+		added = mm_report_add(report, meeting, &verdict, &diag) == i;
+		mm_verdict_release(&verdict);
+		mm_meeting_free(meeting);
+	}
+	tap_ok(added, "%d entries added (%s)", COUNT,
+	    diag.message ? diag.message : "ok");
+	rc = mm_report_foreach(report, foreach_line, first, &diag);
+	rc |= mm_report_finish(report, &info, dir, NULL, &diag);
+	rc |= mm_report_publish(report, &diag);
+	rc |= mm_report_foreach(report, foreach_line, again, &diag);
+	tap_ok(rc == 0, "foreach, finish, publish, foreach (%s)",
+	    diag.message ? diag.message : "ok");
+	if (json_parser_load_from_file(parser, path, NULL)) {
+		JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+		JsonArray *meetings = json_object_get_array_member(root, "Meetings");
+
+		for (guint i = 0; i < json_array_get_length(meetings); i++) {
+			JsonObject *m = json_array_get_object_element(meetings, i);
+
+			g_string_append_printf(want, "%s|%s|%s|%s\n",
+			    text_or_dash(m, "Uid"), text_or_dash(m, "RecurrenceId"),
+			    text_or_dash(m, "Result"), text_or_dash(m, "Reason"));
+		}
+	}
+	tap_ok(want->len > 0 && strcmp(first->str, want->str) == 0,
+	    "foreach gives status.json's Meetings (%zu octets of lines)",
+	    want->len);
+	tap_ok(strcmp(again->str, first->str) == 0,
+	    "foreach gives the same after finishing and publishing");
+	g_object_unref(parser);
+	g_string_free(want, TRUE);
+	g_string_free(again, TRUE);
+	g_string_free(first, TRUE);
+	g_free(path);
+	mm_report_free(report);
+	remove_outputs(dir);
+	g_free(dir);
+	mm_diag_release(&diag);
+}
+
 static void
 test_empty(void)
 {
@@ -456,6 +553,7 @@ main(void)
 		return 1;
 	}
 	test_report();
+	test_foreach();
 	test_empty();
 	test_time();
 	g_rmdir(tmpdir);
