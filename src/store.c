@@ -6,11 +6,14 @@
  * mm_diag; it never prints, never exits, and never builds SQL text out of
  * values (every value is bound to a prepared statement).
  *
- * Layout (schema version 1):
+ * Layout (schema version 2):
  *   request          one row per distinct request; `inputs` is the request
  *                    as JSON (identity, absolute paths, options), and
  *                    `request_key` the SHA-256 of that JSON, which is what
- *                    makes the same request enqueued twice one row
+ *                    makes the same request enqueued twice one row;
+ *                    `user_dir` its OUT/<user>, indexed (version 2): the
+ *                    requests of one folder run in turn, and the one
+ *                    enqueued last ends the retries of the others
  *   request_history  every state a request entered, with time, worker, why
  *   meeting_result   Uid, RecurrenceId, Result, Reason of each entry of the
  *                    Meetings of OUT/<user>/status.json after an attempt
@@ -106,6 +109,8 @@ static const char *const migrations[MM_STORE_SCHEMA_VERSION] = {
 	");"
 	"PRAGMA application_id = 1296910663;"
 	"PRAGMA user_version = 1;",
+	"CREATE INDEX request_folder ON request (user_dir);"
+	"PRAGMA user_version = 2;",
 };
 
 static char *absolute_path(const char *path);
@@ -1130,6 +1135,62 @@ insert_request(struct mm_store *store, const struct mm_migrate_request *req,
 	return result;
 }
 
+/*
+ * Ends the retries of the other requests on the folder of request ID, just
+ * enqueued: a retry would write its older inputs (the coordinates ID was
+ * enqueued to correct, say) over ID's files.  They stay Failed, for good,
+ * and their LastMessage and history say why.  Returns 0 or -1 with diag.
+ */
+static int
+end_older_retries(struct mm_store *store, int64_t id, int64_t now,
+    struct mm_diag *diag)
+{
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	char *why = g_strdup_printf("no more retries: request %lld was enqueued "
+	    "for the same folder", (long long)id);
+	sqlite3_stmt *stmt;
+	int result = -1, rc;
+
+	if (prepare(store,
+	    "SELECT o.id FROM request r JOIN request o ON o.user_dir = r.user_dir"
+	    " AND o.id <> r.id AND o.state = 'Failed' AND o.next_attempt IS NOT NULL"
+	    " WHERE r.id = ?1", &stmt, diag) < 0)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		int64_t older = sqlite3_column_int64(stmt, 0);
+
+		g_array_append_val(ids, older);
+	}
+	done(store, stmt);
+	if (rc != SQLITE_DONE) {
+		store_fail(store, rc, "cannot look for older requests", diag);
+		goto out;
+	}
+	for (guint i = 0; i < ids->len; i++) {
+		int64_t older = g_array_index(ids, int64_t, i);
+
+		if (prepare(store,
+		    "UPDATE request SET next_attempt = NULL, modified_date = ?3,"
+		    " last_message = CASE WHEN last_message = '' THEN ?2"
+		    " ELSE last_message || '; ' || ?2 END WHERE id = ?1", &stmt,
+		    diag) < 0)
+			goto out;
+		sqlite3_bind_int64(stmt, 1, older);
+		bind_text(stmt, 2, why);
+		sqlite3_bind_int64(stmt, 3, now);
+		if (run_done(store, stmt, "cannot end the retries of a request",
+		    diag) < 0 ||
+		    add_history(store, older, MM_STORE_FAILED, now, 0, why, diag) < 0)
+			goto out;
+	}
+	result = 0;
+out:
+	g_free(why);
+	g_array_free(ids, TRUE);
+	return result;
+}
+
 int
 mm_store_enqueue(struct mm_store *store, const struct mm_migrate_request *req,
     const char *upn, const char *folder, int64_t now, int64_t *id,
@@ -1156,7 +1217,8 @@ mm_store_enqueue(struct mm_store *store, const struct mm_migrate_request *req,
 		if (insert_request(store, req, key, inputs, NULL, upn, user_dir,
 		    MM_STORE_PENDING, now, &request_id, diag) < 0 ||
 		    add_history(store, request_id, MM_STORE_PENDING, now, 0,
-		    "enqueued", diag) < 0)
+		    "enqueued", diag) < 0 ||
+		    end_older_retries(store, request_id, now, diag) < 0)
 			goto done;
 		result = MM_STORE_ADDED;
 	} else if (state == MM_STORE_FAILED) {
@@ -1179,7 +1241,8 @@ mm_store_enqueue(struct mm_store *store, const struct mm_migrate_request *req,
 		bind_text(stmt, 4, user_dir);
 		if (run_done(store, stmt, "cannot queue a request again", diag) < 0 ||
 		    add_history(store, request_id, MM_STORE_PENDING, now, 0,
-		    "enqueued again after Failed", diag) < 0)
+		    "enqueued again after Failed", diag) < 0 ||
+		    end_older_retries(store, request_id, now, diag) < 0)
 			goto done;
 		result = MM_STORE_REQUEUED;
 	} else if (state == MM_STORE_SUCCEEDED) {
@@ -1618,6 +1681,41 @@ has_run_error(const struct mm_diag *run_error)
 	return run_error != NULL && run_error->code != MM_DIAG_NONE;
 }
 
+/* Whether an attempt with STATS and RUN_ERROR ends the request Failed. */
+static bool
+attempt_failed(const struct mm_migrate_stats *stats,
+    const struct mm_diag *run_error)
+{
+	return has_run_error(run_error) || stats == NULL ||
+	    g_strcmp0(stats->state, "Succeeded") != 0;
+}
+
+/*
+ * The last Pending request on the folder of request ID other than ID:
+ * 1 with *LATER, 0 when there is none, -1 with diag.
+ */
+static int
+later_request(struct mm_store *store, int64_t id, int64_t *later,
+    struct mm_diag *diag)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (prepare(store,
+	    "SELECT o.id FROM request r JOIN request o ON o.user_dir = r.user_dir"
+	    " AND o.id <> r.id AND o.state = 'Pending' WHERE r.id = ?1"
+	    " ORDER BY o.id DESC LIMIT 1", &stmt, diag) < 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*later = sqlite3_column_int64(stmt, 0);
+	done(store, stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(store, rc, "cannot look for later requests", diag);
+	return rc == SQLITE_ROW;
+}
+
 /*
  * Writes the end of an attempt on request ID: the state, counts,
  * LastMessage, UPN and Meetings.  WORKER non-zero: only while the request
@@ -1628,13 +1726,12 @@ static int
 end_attempt(struct mm_store *store, int64_t id, long worker,
     const struct mm_migrate_stats *stats, struct mm_migration *migration,
     const struct mm_diag *run_error, int64_t next_attempt, long retry_count,
-    int64_t now, struct mm_diag *diag)
+    const char *note, int64_t now, struct mm_diag *diag)
 {
-	bool failed = has_run_error(run_error) || stats == NULL ||
-	    g_strcmp0(stats->state, "Succeeded") != 0;
+	bool failed = attempt_failed(stats, run_error);
 	enum mm_store_state state = failed ? MM_STORE_FAILED : MM_STORE_SUCCEEDED;
 	const char *message = "";
-	char *history = NULL;
+	char *history = NULL, *noted = NULL;
 	sqlite3_stmt *stmt;
 	int result = -1;
 
@@ -1644,6 +1741,9 @@ end_attempt(struct mm_store *store, int64_t id, long worker,
 		message = stats->last_message;
 	else if (failed && stats == NULL)
 		message = "the attempt ended without a result";
+	if (note != NULL)
+		message = noted = g_strdup_printf("%s%s%s", message,
+		    *message ? "; " : "", note);
 	if (prepare(store,
 	    "UPDATE request SET state = ?3, next_attempt = ?4, worker_pid = NULL,"
 	    " worker_host = NULL, claimed_at = NULL,"
@@ -1703,6 +1803,7 @@ end_attempt(struct mm_store *store, int64_t id, long worker,
 		goto out;
 	result = 0;
 out:
+	g_free(noted);
 	g_free(history);
 	return result;
 }
@@ -1715,7 +1816,8 @@ mm_store_finish(struct mm_store *store, int64_t id, long worker,
 {
 	struct mm_store_retry fallback = { MM_STORE_MAX_RETRIES,
 		MM_STORE_RETRY_INTERVAL };
-	int64_t next_attempt = -1, retry_count = 0;
+	int64_t next_attempt = -1, retry_count = 0, later = 0;
+	char *why = NULL;       /* a note for LastMessage, or NULL */
 	sqlite3_stmt *stmt;
 	bool opened = false;
 	int result = -1, rc;
@@ -1723,8 +1825,7 @@ mm_store_finish(struct mm_store *store, int64_t id, long worker,
 	if (retry == NULL)
 		retry = &fallback;
 	if (run_error != NULL && run_error->code == MM_DIAG_INTERRUPTED) {
-		char *why = g_strdup_printf("given back: %s", run_error->message);
-
+		why = g_strdup_printf("given back: %s", run_error->message);
 		if (txn_open(store, &opened, diag) == 0) {
 			rc = back_to_pending(store, id, worker, why, now, diag);
 			if (rc == 0)
@@ -1755,11 +1856,25 @@ mm_store_finish(struct mm_store *store, int64_t id, long worker,
 		store_fail(store, rc, "cannot read a request", diag);
 		goto done;
 	}
-	if (retry_count < (int64_t)retry->max_retries)
-		next_attempt = now + retry->interval;
+	if (retry_count < (int64_t)retry->max_retries &&
+	    attempt_failed(stats, run_error)) {
+		/*
+		 * A request enqueued for the same folder while this one ran
+		 * comes next: a retry of this one would write over its files.
+		 */
+		rc = later_request(store, id, &later, diag);
+		if (rc < 0)
+			goto done;
+		if (rc == 0)
+			next_attempt = now + retry->interval;
+		else
+			why = g_strdup_printf("no retry: request %lld was "
+			    "enqueued for the same folder", (long long)later);
+	}
 	result = end_attempt(store, id, worker, stats, migration, run_error,
-	    next_attempt, -1, now, diag);
+	    next_attempt, -1, why, now, diag);
 done:
+	g_free(why);
 	return txn_close(store, opened, result, diag);
 }
 
@@ -1791,7 +1906,7 @@ mm_store_record(struct mm_store *store, const struct mm_migrate_request *req,
 			goto done;
 	}
 	result = end_attempt(store, id, 0, stats, migration, run_error, -1,
-	    (long)req->retry_count, now, diag);
+	    (long)req->retry_count, NULL, now, diag);
 done:
 	result = txn_close(store, opened, result, diag);
 out:

@@ -27,7 +27,7 @@
 #include "migrate.h"
 
 /* The schema version this meetmig writes (PRAGMA user_version). */
-#define MM_STORE_SCHEMA_VERSION 1
+#define MM_STORE_SCHEMA_VERSION 2
 /* PRAGMA application_id of a meetmig store: "MMIG". */
 #define MM_STORE_APPLICATION_ID 0x4d4d4947
 /* How long a statement waits for another process's lock (milliseconds). */

@@ -195,6 +195,27 @@ test_schema(void)
 		g_free(path);
 		g_free(name);
 	}
+	/* A store of version 1 gains the index of request folders. */
+	{
+		char *path = tmp_path("schema-v1.db");
+		struct mm_store *store = mm_store_open(path, NULL);
+		struct mm_store_request got = { 0 };
+		int64_t id;
+
+		id = enqueue(store, "v1@contoso.com", T0);
+		mm_store_close(store);
+		raw_exec(path, "DROP INDEX request_folder; PRAGMA user_version = 1;");
+		store = mm_store_open(path, NULL);
+		tap_ok(store != NULL && raw_int(path, "PRAGMA user_version") == 2 &&
+		    raw_int(path, "SELECT count(*) FROM sqlite_master WHERE"
+		    " name = 'request_folder'") == 1 &&
+		    mm_store_claim(store, T0, 1, &got, NULL) == MM_STORE_CLAIMED &&
+		    got.id == id,
+		    "schema: version 1 is brought to 2, its requests kept");
+		mm_store_request_release(&got);
+		mm_store_close(store);
+		g_free(path);
+	}
 }
 
 /* --- files that are not a usable store -------------------------------- */
@@ -739,6 +760,62 @@ test_claim_order(void)
 	    " nothing (%lld %lld %lld %lld %lld)", (long long)got[0],
 	    (long long)got[1], (long long)got[2], (long long)got[3],
 	    (long long)got[4]);
+	mm_store_close(store);
+	g_free(path);
+}
+
+/*
+ * The request enqueued last for a folder wins: it ends the retries of an
+ * older Failed one (which would write the old inputs over its files), and
+ * an attempt that fails while a later request for its folder waits gets
+ * no retry.
+ */
+static void
+test_supersede(void)
+{
+	char *path = tmp_path("supersede.db");
+	struct mm_store *store = mm_store_open(path, NULL);
+	long me = (long)getpid();
+	struct mm_store_request got;
+	int64_t a1, a2, a3, claimed;
+	char *want;
+
+	a1 = enqueue_into(store, "ashaw@contoso.com", "ashaw", "/srv/in/1.ics");
+	claimed = claim_id(store, me);
+	finish(store, a1, me, false, NULL, T0 + 10);
+	mm_store_get(store, a1, &got, NULL);
+	tap_ok(claimed == a1 && got.state == MM_STORE_FAILED && got.retry_scheduled,
+	    "supersede: the first request Failed, a retry due");
+	mm_store_request_release(&got);
+
+	a2 = enqueue_into(store, "ashaw@contoso.com", "ashaw", "/srv/in/2.ics");
+	mm_store_get(store, a1, &got, NULL);
+	want = g_strdup_printf("no more retries: request %lld was enqueued for "
+	    "the same folder", (long long)a2);
+	tap_ok(got.state == MM_STORE_FAILED && !got.retry_scheduled,
+	    "supersede: a request enqueued for the folder ends its retries");
+	tap_ok(g_str_has_suffix(got.last_message, want),
+	    "supersede: its LastMessage says why (%s)", got.last_message);
+	mm_store_request_release(&got);
+	g_free(want);
+	claimed = claim_id(store, me);
+	tap_ok(claimed == a2 && mm_store_claim(store, T0 + 2 * 86400, me + 1,
+	    &got, NULL) == MM_STORE_NOTHING_DUE,
+	    "supersede: only the later request is claimed, even two days later");
+
+	/* a3 is enqueued while a2 runs; a2 fails: no retry */
+	a3 = enqueue_into(store, "ashaw@contoso.com", "ashaw", "/srv/in/3.ics");
+	finish(store, a2, me, false, NULL, T0 + 20);
+	mm_store_get(store, a2, &got, NULL);
+	want = g_strdup_printf("no retry: request %lld was enqueued for the same "
+	    "folder", (long long)a3);
+	tap_ok(got.state == MM_STORE_FAILED && !got.retry_scheduled &&
+	    g_str_has_suffix(got.last_message, want),
+	    "supersede: a failure while a later request waits gets no retry (%s)",
+	    got.last_message);
+	mm_store_request_release(&got);
+	g_free(want);
+	tap_ok(claim_id(store, me) == a3, "supersede: then the later one runs");
 	mm_store_close(store);
 	g_free(path);
 }
@@ -1310,6 +1387,7 @@ main(void)
 	test_claim_processes();
 	test_claim_folder();
 	test_claim_order();
+	test_supersede();
 	test_retry();
 	test_recover();
 	test_meetings();
