@@ -113,6 +113,12 @@ static const char *const migrations[MM_STORE_SCHEMA_VERSION] = {
 	"PRAGMA user_version = 2;",
 };
 
+/*
+ * The oldest schema a read-only open (status) reads as it is: version 2
+ * only added an index.  An older one must be upgraded by a writer first.
+ */
+#define READABLE_VERSION 1
+
 static char *absolute_path(const char *path);
 
 /* The columns read_request() reads, in its order. */
@@ -666,7 +672,7 @@ mm_store_open_readonly(const char *path, struct mm_diag *diag)
 		store->empty = true;
 		return store;
 	}
-	if (version < MM_STORE_SCHEMA_VERSION) {
+	if (version < READABLE_VERSION) {
 		mm_diag_set(diag, MM_DIAG_DATA,
 		    "store schema version %lld is older than this meetmig's (%d): "
 		    "run meetmig enqueue or run once to upgrade it (%s)",

@@ -205,6 +205,13 @@ test_schema(void)
 		id = enqueue(store, "v1@contoso.com", T0);
 		mm_store_close(store);
 		raw_exec(path, "DROP INDEX request_folder; PRAGMA user_version = 1;");
+		store = mm_store_open_readonly(path, NULL);
+		tap_ok(store != NULL && mm_store_get(store, id, &got, NULL) == 1 &&
+		    raw_int(path, "PRAGMA user_version") == 1,
+		    "schema: status reads a version 1 store as it is");
+		mm_store_request_release(&got);
+		memset(&got, 0, sizeof got);
+		mm_store_close(store);
 		store = mm_store_open(path, NULL);
 		tap_ok(store != NULL && raw_int(path, "PRAGMA user_version") == 2 &&
 		    raw_int(path, "SELECT count(*) FROM sqlite_master WHERE"
