@@ -1145,55 +1145,42 @@ insert_request(struct mm_store *store, const struct mm_migrate_request *req,
  * Ends the retries of the other requests on the folder of request ID, just
  * enqueued: a retry would write its older inputs (the coordinates ID was
  * enqueued to correct, say) over ID's files.  They stay Failed, for good,
- * and their LastMessage and history say why.  Returns 0 or -1 with diag.
+ * and their history and LastMessage say why (?2): the history first, while
+ * their next_attempt still tells them.  Returns 0 or -1 with diag.
  */
+#define OLDER_RETRIES \
+	" FROM request WHERE state = 'Failed' AND next_attempt IS NOT NULL" \
+	" AND id <> ?1 AND user_dir = (SELECT user_dir FROM request WHERE id = ?1)"
+
 static int
 end_older_retries(struct mm_store *store, int64_t id, int64_t now,
     struct mm_diag *diag)
 {
-	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	static const char *const steps[] = {
+		"INSERT INTO request_history (request_id, state, at, message)"
+		" SELECT id, 'Failed', ?3, ?2" OLDER_RETRIES,
+		"UPDATE request SET next_attempt = NULL, modified_date = ?3,"
+		" last_message = CASE WHEN last_message = '' THEN ?2"
+		" ELSE last_message || '; ' || ?2 END"
+		" WHERE id IN (SELECT id" OLDER_RETRIES ")",
+	};
 	char *why = g_strdup_printf("no more retries: request %lld was enqueued "
 	    "for the same folder", (long long)id);
-	sqlite3_stmt *stmt;
-	int result = -1, rc;
+	int result = 0;
 
-	if (prepare(store,
-	    "SELECT o.id FROM request r JOIN request o ON o.user_dir = r.user_dir"
-	    " AND o.id <> r.id AND o.state = 'Failed' AND o.next_attempt IS NOT NULL"
-	    " WHERE r.id = ?1", &stmt, diag) < 0)
-		goto out;
-	sqlite3_bind_int64(stmt, 1, id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		int64_t older = sqlite3_column_int64(stmt, 0);
+	for (size_t i = 0; i < G_N_ELEMENTS(steps) && result == 0; i++) {
+		sqlite3_stmt *stmt;
 
-		g_array_append_val(ids, older);
-	}
-	done(store, stmt);
-	if (rc != SQLITE_DONE) {
-		store_fail(store, rc, "cannot look for older requests", diag);
-		goto out;
-	}
-	for (guint i = 0; i < ids->len; i++) {
-		int64_t older = g_array_index(ids, int64_t, i);
-
-		if (prepare(store,
-		    "UPDATE request SET next_attempt = NULL, modified_date = ?3,"
-		    " last_message = CASE WHEN last_message = '' THEN ?2"
-		    " ELSE last_message || '; ' || ?2 END WHERE id = ?1", &stmt,
-		    diag) < 0)
-			goto out;
-		sqlite3_bind_int64(stmt, 1, older);
+		result = prepare(store, steps[i], &stmt, diag);
+		if (result < 0)
+			break;
+		sqlite3_bind_int64(stmt, 1, id);
 		bind_text(stmt, 2, why);
 		sqlite3_bind_int64(stmt, 3, now);
-		if (run_done(store, stmt, "cannot end the retries of a request",
-		    diag) < 0 ||
-		    add_history(store, older, MM_STORE_FAILED, now, 0, why, diag) < 0)
-			goto out;
+		result = run_done(store, stmt, "cannot end the retries of older "
+		    "requests", diag);
 	}
-	result = 0;
-out:
 	g_free(why);
-	g_array_free(ids, TRUE);
 	return result;
 }
 

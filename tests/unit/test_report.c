@@ -17,6 +17,7 @@
 
 #include "report.h"
 #include "select.h"
+#include "meetings.h"
 #include "tap.h"
 
 static char *tmpdir;
@@ -375,26 +376,14 @@ out:
 	mm_diag_release(&diag);
 }
 
-/* mm_report_foreach() into "Uid|RecurrenceId|Result|Reason" lines. */
+/* mm_report_foreach() into meeting_line()s. */
 static int
 foreach_line(void *data, const struct mm_report_meeting *m,
     struct mm_diag *diag)
 {
 	(void)diag;
-	g_string_append_printf(data, "%s|%s|%s|%s\n", m->uid ? m->uid : "-",
-	    m->recurrence_id ? m->recurrence_id : "-", m->result,
-	    m->reason ? m->reason : "-");
+	meeting_line(data, m->uid, m->recurrence_id, m->result, m->reason);
 	return 0;
-}
-
-/* A string member of OBJECT, "-" for null. */
-static const char *
-text_or_dash(JsonObject *object, const char *name)
-{
-	JsonNode *node = json_object_get_member(object, name);
-
-	return node != NULL && JSON_NODE_HOLDS_VALUE(node) ?
-	    json_node_get_string(node) : "-";
 }
 
 /*
@@ -444,18 +433,9 @@ test_foreach(void)
 	rc |= mm_report_foreach(report, foreach_line, again, &diag);
 	tap_ok(rc == 0, "foreach, finish, publish, foreach (%s)",
 	    diag.message ? diag.message : "ok");
-	if (json_parser_load_from_file(parser, path, NULL)) {
-		JsonObject *root = json_node_get_object(json_parser_get_root(parser));
-		JsonArray *meetings = json_object_get_array_member(root, "Meetings");
-
-		for (guint i = 0; i < json_array_get_length(meetings); i++) {
-			JsonObject *m = json_array_get_object_element(meetings, i);
-
-			g_string_append_printf(want, "%s|%s|%s|%s\n",
-			    text_or_dash(m, "Uid"), text_or_dash(m, "RecurrenceId"),
-			    text_or_dash(m, "Result"), text_or_dash(m, "Reason"));
-		}
-	}
+	if (json_parser_load_from_file(parser, path, NULL))
+		status_meeting_lines(json_node_get_object(
+		    json_parser_get_root(parser)), want);
 	tap_ok(want->len > 0 && strcmp(first->str, want->str) == 0,
 	    "foreach gives status.json's Meetings (%zu octets of lines)",
 	    want->len);

@@ -26,6 +26,7 @@
 
 #include "select.h"
 #include "store.h"
+#include "meetings.h"
 #include "tap.h"
 
 #define T0 ((int64_t)1795251600)        /* 2026-11-21T09:00:00Z */
@@ -114,6 +115,36 @@ enqueue(struct mm_store *store, const char *identity, int64_t now)
 		id = -1;
 	g_free(mailbox);
 	return id;
+}
+
+/*
+ * N requests for PREFIX000@contoso.com, PREFIX001@contoso.com, ...; their
+ * ids into IDS (may be NULL).
+ */
+static void
+enqueue_users(struct mm_store *store, const char *prefix, int n, int64_t *ids)
+{
+	for (int i = 0; i < n; i++) {
+		char *identity = g_strdup_printf("%s%03d@contoso.com", prefix, i);
+		int64_t id = enqueue(store, identity, T0);
+
+		if (ids != NULL)
+			ids[i] = id;
+		g_free(identity);
+	}
+}
+
+/* A pid that surely is no process any more: a child that has exited. */
+static pid_t
+exited_pid(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, &status, 0);
+	return pid;
 }
 
 /* Ends the attempt of worker WORKER on ID as Succeeded or Failed. */
@@ -351,12 +382,7 @@ test_corrupt_pages(void)
 	int fd;
 
 	mm_diag_init(&diag);
-	for (int i = 0; i < 300; i++) {
-		char *identity = g_strdup_printf("user%03d@contoso.com", i);
-
-		enqueue(store, identity, T0);
-		g_free(identity);
-	}
+	enqueue_users(store, "user", 300, NULL);
 	mm_store_close(store);
 	/* Fold the WAL into the file so the damage is not read around. */
 	raw_exec(path, "PRAGMA wal_checkpoint(TRUNCATE);");
@@ -544,12 +570,7 @@ test_claim_two_connections(void)
 	unsigned counts[MM_STORE_STATE_COUNT];
 	int ra = 1, rb = 1;
 
-	for (int i = 0; i < 20; i++) {
-		char *identity = g_strdup_printf("u%02d@contoso.com", i);
-
-		enqueue(a, identity, T0);
-		g_free(identity);
-	}
+	enqueue_users(a, "u", 20, NULL);
 	while (ra == 1 || rb == 1) {
 		ra = mm_store_claim(a, T0, 1000001, &got, NULL);
 		if (ra == 1) {
@@ -593,12 +614,7 @@ test_claim_processes(void)
 	unsigned total = 0, twice = 0, failed_workers = 0;
 	int64_t id;
 
-	for (int i = 0; i < REQUESTS; i++) {
-		char *identity = g_strdup_printf("p%03d@contoso.com", i);
-
-		enqueue(store, identity, T0);
-		g_free(identity);
-	}
+	enqueue_users(store, "p", REQUESTS, NULL);
 	mm_store_close(store);
 	if (pipe(fds) < 0) {
 		tap_ok(0, "pipe");
@@ -690,7 +706,6 @@ test_claim_folder(void)
 	struct mm_store_request got;
 	int64_t a1, a2, b1, a3, first, second;
 	pid_t dead;
-	int status;
 
 	a1 = enqueue_into(store, "ashaw@contoso.com", "ashaw", "/srv/in/1.ics");
 	a2 = enqueue_into(store, "ashaw@contoso.com", "ashaw", "/srv/in/2.ics");
@@ -714,10 +729,7 @@ test_claim_folder(void)
 	/* A claim whose worker is gone holds nothing up. */
 	a3 = enqueue_into(store, "ashaw@contoso.com", "ashaw", "/srv/in/4.ics");
 	finish(store, a2, me + 1, true, NULL, T0 + 2);
-	dead = fork();
-	if (dead == 0)
-		_exit(0);
-	waitpid(dead, &status, 0);
+	dead = exited_pid();
 	enqueue_into(store, "ashaw@contoso.com", "ashaw", "/srv/in/5.ics");
 	tap_ok(claim_id(store, (long)dead) == a3 &&
 	    claim_id(store, me) == a3 + 1,
@@ -740,12 +752,7 @@ test_claim_order(void)
 	int64_t ids[5], got[5];
 	char *sql;
 
-	for (int i = 0; i < 5; i++) {
-		char *identity = g_strdup_printf("order%d@contoso.com", i);
-
-		ids[i] = enqueue(store, identity, T0);
-		g_free(identity);
-	}
+	enqueue_users(store, "order", 5, ids);
 	mm_store_close(store);
 	/* 0 a due retry, 1 Pending, 2 a retry not yet due, 3 odd, 4 Pending */
 	sql = g_strdup_printf(
@@ -785,7 +792,7 @@ test_supersede(void)
 	long me = (long)getpid();
 	struct mm_store_request got;
 	int64_t a1, a2, a3, claimed;
-	char *want;
+	char *want, *sql, *last;
 
 	a1 = enqueue_into(store, "ashaw@contoso.com", "ashaw", "/srv/in/1.ics");
 	claimed = claim_id(store, me);
@@ -804,6 +811,14 @@ test_supersede(void)
 	tap_ok(g_str_has_suffix(got.last_message, want),
 	    "supersede: its LastMessage says why (%s)", got.last_message);
 	mm_store_request_release(&got);
+	sql = g_strdup_printf("SELECT state || ': ' || message FROM"
+	    " request_history WHERE request_id = %lld ORDER BY id DESC LIMIT 1",
+	    (long long)a1);
+	last = raw_text(path, sql);
+	tap_ok(g_str_has_prefix(last, "Failed: ") && g_str_has_suffix(last, want),
+	    "supersede: so does its history (%s)", last);
+	g_free(last);
+	g_free(sql);
 	g_free(want);
 	claimed = claim_id(store, me);
 	tap_ok(claimed == a2 && mm_store_claim(store, T0 + 2 * 86400, me + 1,
@@ -930,13 +945,7 @@ test_recover(void)
 	enqueue(store, "alive@contoso.com", T0);
 	enqueue(store, "dead@contoso.com", T0);
 	enqueue(store, "zombie@contoso.com", T0);
-	/* A pid that surely is no process any more: a child that has exited. */
-	dead = fork();
-	if (dead == 0) {
-		g_free(path);
-		_exit(0);
-	}
-	waitpid(dead, &status, 0);
+	dead = exited_pid();
 	/* A worker killed with its run stays a zombie until it is reaped. */
 	zombie = fork();
 	if (zombie == 0) {
@@ -993,54 +1002,33 @@ collect_event(void *data, const struct mm_store_event *e, struct mm_diag *diag)
 	return 0;
 }
 
-/* Each meeting in full, "Uid|RecurrenceId|Result|Reason". */
+/* Each meeting as meeting_line() writes it. */
 static int
 collect_row(void *data, const struct mm_store_meeting *m, struct mm_diag *diag)
 {
-	GString *text = data;
-
 	(void)diag;
-	g_string_append_printf(text, "%s|%s|%s|%s\n", m->uid,
-	    m->recurrence_id ? m->recurrence_id : "-", m->result,
-	    m->reason ? m->reason : "-");
+	meeting_line(data, m->uid, m->recurrence_id, m->result, m->reason);
 	return 0;
 }
 
-/* A string member of OBJECT, "-" for null or none. */
-static const char *
-json_text(JsonObject *object, const char *name)
-{
-	JsonNode *node = json_object_get_member(object, name);
-
-	return node != NULL && JSON_NODE_HOLDS_VALUE(node) ?
-	    json_node_get_string(node) : "-";
-}
-
 /*
- * The Meetings of DIR/status.json as collect_row() writes them, and its
- * CorrelationId and UserPrincipalName; false when it cannot be read.
+ * The Meetings of DIR/status.json as status_meeting_lines() writes them,
+ * and its CorrelationId and UserPrincipalName; false when it cannot be
+ * read.
  */
 static bool
 status_rows(const char *dir, GString *rows, char **correlation_id, char **upn)
 {
 	char *path = g_build_filename(dir, "status.json", NULL);
 	JsonParser *parser = json_parser_new();
-	JsonObject *root;
-	JsonArray *meetings;
 	bool ok = json_parser_load_from_file(parser, path, NULL);
 
 	if (ok) {
-		root = json_node_get_object(json_parser_get_root(parser));
-		meetings = json_object_get_array_member(root, "Meetings");
-		*correlation_id = g_strdup(json_text(root, "CorrelationId"));
-		*upn = g_strdup(json_text(root, "UserPrincipalName"));
-		for (guint i = 0; i < json_array_get_length(meetings); i++) {
-			JsonObject *m = json_array_get_object_element(meetings, i);
+		JsonObject *root = json_node_get_object(json_parser_get_root(parser));
 
-			g_string_append_printf(rows, "%s|%s|%s|%s\n",
-			    json_text(m, "Uid"), json_text(m, "RecurrenceId"),
-			    json_text(m, "Result"), json_text(m, "Reason"));
-		}
+		*correlation_id = g_strdup(member_text(root, "CorrelationId"));
+		*upn = g_strdup(member_text(root, "UserPrincipalName"));
+		status_meeting_lines(root, rows);
 	}
 	g_object_unref(parser);
 	g_free(path);
