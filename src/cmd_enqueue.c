@@ -14,6 +14,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -82,6 +84,31 @@ warn_missing(const struct mm_migrate_request *req, const char *where)
 			fprintf(stderr, "meetmig: warning: mailbox %s does not exist "
 			    "(yet)%s%s%s\n", req->mailboxes[i], where ? " (" : "",
 			    where ? where : "", where ? ")" : "");
+}
+
+/*
+ * A request's mailboxes are read by a later run, so each must be a file or
+ * a folder: a pipe (standard input, <(zcat ...)) would be gone by then.
+ * Returns 0, or 64 (65 in a users CSV) with the message printed.
+ */
+static int
+check_queueable(const struct mm_migrate_request *req, const char *where)
+{
+	for (size_t i = 0; req->mailboxes[i] != NULL; i++) {
+		const char *path = req->mailboxes[i];
+		struct stat st;
+
+		if (strcmp(path, "-") != 0 && (stat(path, &st) != 0 ||
+		    S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+			continue;
+		mm_cmd_error("%s%s%s cannot be queued: meetmig run reads a "
+		    "mailbox later, so it must be a file or a folder (save the "
+		    "export to a file, or use meetmig migrate)", where ? where : "",
+		    where ? ": " : "",
+		    strcmp(path, "-") == 0 ? "standard input" : path);
+		return where != NULL ? EX_DATAERR : EX_USAGE;
+	}
+	return 0;
 }
 
 /* Enqueues one request; prints its outcome.  Returns 0 or an exit status. */
@@ -231,7 +258,9 @@ enqueue_row(struct enqueue *e, const struct mm_csv *csv, const char *folder)
 		mm_cmd_error("%s: not enqueued", where);
 		goto out;
 	}
-	status = enqueue_one(e, &req, where);
+	status = check_queueable(&req, where);
+	if (status == 0)
+		status = enqueue_one(e, &req, where);
 out:
 	g_ptr_array_free(mailboxes, TRUE);
 	g_free(where);
@@ -323,6 +352,8 @@ mm_cmd_enqueue(int argc, char **argv)
 	}
 	if (e.users == NULL) {
 		status = mm_cmd_common_request(&e.common, &req);
+		if (status == 0)
+			status = check_queueable(&req, NULL);
 	} else {
 		/* Check the common options once, with a stand-in user. */
 		struct mm_cmd_common probe = e.common;

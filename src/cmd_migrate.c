@@ -43,9 +43,10 @@ mm_cmd_migrate(int argc, char **argv)
 	mm_diag_init(&diag);
 	context = g_option_context_new("- migrate one user's meetings");
 	g_option_context_set_summary(context,
-	    "Reads the user's exported mailbox (.ics), selects the future online\n"
-	    "meetings the user organizes, replaces their online meeting block and\n"
-	    "writes the update messages and a status report into OUT/<user>/.");
+	    "Reads the user's exported mailbox (.ics or EWS XML; - is standard\n"
+	    "input), selects the future online meetings the user organizes,\n"
+	    "replaces their online meeting block and writes the update messages\n"
+	    "and a status report into OUT/<user>/.");
 	mm_cmd_common_add(context, &common, MM_CMD_WITH_OUTPUT | MM_CMD_WITH_STORE);
 	status = mm_cmd_parse(context, &argc, &argv);
 	if (status != 0)

@@ -113,7 +113,8 @@ mm_cmd_plan(int argc, char **argv)
 	context = g_option_context_new("- show what migrate would do");
 	g_option_context_set_summary(context,
 	    "Makes the decisions of migrate and prints them, one line per meeting\n"
-	    "with its result, reason and evidence.  Writes nothing else.");
+	    "with its result, reason and evidence.  Writes nothing else.  A\n"
+	    "MAILBOX of - is standard input.");
 	mm_cmd_common_add(context, &common, 0);
 	g_option_context_add_main_entries(context, entries, NULL);
 	status = mm_cmd_parse(context, &argc, &argv);

@@ -643,7 +643,22 @@ sync_group(struct mm_migration *const *group, size_t n, int *results,
 struct mailbox {
 	struct mm_read_ics *ics;
 	struct mm_read_ews *ews;
+	char *copy;             /* a pipe's octets, in a temporary file */
 };
+
+/* The file a mailbox argument names: "-" is standard input. */
+static const char *
+mailbox_path(const char *arg)
+{
+	return strcmp(arg, "-") == 0 ? "/dev/stdin" : arg;
+}
+
+/* How messages name the mailbox ARG. */
+static const char *
+mailbox_name(const char *arg)
+{
+	return strcmp(arg, "-") == 0 ? "standard input" : arg;
+}
 
 /*
  * Whether PATH holds EWS XML: a folder of dumps, or a file whose first
@@ -666,18 +681,33 @@ is_ews(const char *path)
 	return mm_read_ews_sniff(head, n);
 }
 
+/*
+ * Opens mailbox ARG with the reader of its format.  A pipe (standard
+ * input, <(zcat ...)) is copied to a temporary file first: the format is
+ * told from the first octets, and then the reader starts from the first.
+ */
 static int
-mailbox_open(struct mailbox *mb, const char *path, unsigned formats,
-    struct mm_diag *diag)
+mailbox_open(struct mailbox *mb, const char *arg, unsigned formats,
+    const atomic_int *stop, struct mm_diag *diag)
 {
+	const char *path = mailbox_path(arg), *name = mailbox_name(arg);
+	struct stat st;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISDIR(st.st_mode)) {
+		mb->copy = mm_output_copy_input(path, name, stop, diag);
+		if (mb->copy == NULL)
+			return -1;
+		path = mb->copy;
+	}
 	if (is_ews(path)) {
-		mb->ews = mm_read_ews_open(path, NULL, diag);
+		mb->ews = mm_read_ews_open(path, name, diag);
 		return mb->ews != NULL ? 0 : -1;
 	}
 	if (formats & MM_FORMAT_EWS)
 		return mm_diag_set(diag, MM_DIAG_USAGE, "--format ews needs EWS XML "
-		    "input: %s is not EWS XML", path);
-	mb->ics = mm_read_ics_open(path, NULL, diag);
+		    "input: %s is not EWS XML", name);
+	mb->ics = mm_read_ics_open(path, name, diag);
 	return mb->ics != NULL ? 0 : -1;
 }
 
@@ -702,22 +732,29 @@ mailbox_close(struct mailbox *mb)
 {
 	mm_read_ews_close(mb->ews);
 	mm_read_ics_close(mb->ics);
+	if (mb->copy != NULL)
+		unlink(mb->copy);
+	g_free(mb->copy);
 }
 
 static int
 read_mailbox(struct mm_migration *run, const char *path, struct mm_diag *diag)
 {
-	struct mailbox mb = { NULL, NULL };
+	struct mailbox mb = { NULL, NULL, NULL };
 	struct mm_meeting *m = NULL;
 	int r, rc = -1;
 
-	if (mailbox_open(&mb, path, run->req->formats, diag) < 0)
+	if (mailbox_open(&mb, path, run->req->formats, run->req->stop,
+	    diag) < 0) {
+		mailbox_close(&mb);
 		return -1;
+	}
 	while ((r = mailbox_next(&mb, &m, diag)) > 0) {
 		if (run->req->stop != NULL && atomic_load(run->req->stop) != 0)
 			r = mm_diag_set(diag, MM_DIAG_INTERRUPTED, "stopped by %s "
 			    "while reading %s",
-			    mm_signal_name(atomic_load(run->req->stop)), path);
+			    mm_signal_name(atomic_load(run->req->stop)),
+			    mailbox_name(path));
 		else
 			r = process_meeting(run, m, diag);
 		mm_meeting_free(m);
@@ -794,9 +831,9 @@ setup(struct mm_migration *run, struct mm_diag *diag)
 	 * or unreadable mailbox (66) leaves no output folder behind.
 	 */
 	for (size_t i = 0; req->mailboxes[i] != NULL; i++) {
-		if (access(req->mailboxes[i], R_OK) != 0)
+		if (access(mailbox_path(req->mailboxes[i]), R_OK) != 0)
 			return mm_diag_set(diag, MM_DIAG_NOINPUT, "cannot open %s: %s",
-			    req->mailboxes[i], g_strerror(errno));
+			    mailbox_name(req->mailboxes[i]), g_strerror(errno));
 	}
 	if (req->on_output_folder != NULL)
 		req->on_output_folder(req->on_meeting_data, run->stats->user_dir);

@@ -469,6 +469,79 @@ mm_spool_read(struct mm_spool *spool, void *buf, size_t len, size_t *got,
 	return 0;
 }
 
+char *
+mm_output_copy_input(const char *path, const char *name,
+    const atomic_int *stop, struct mm_diag *diag)
+{
+	char *copy = NULL, *buf = NULL;
+	long long total = 0;
+	GError *error = NULL;
+	int in, out = -1;
+
+	in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		mm_diag_set(diag, MM_DIAG_NOINPUT, "cannot open %s: %s", name,
+		    g_strerror(errno));
+		return NULL;
+	}
+	out = g_file_open_tmp("meetmig-input-XXXXXX", &copy, &error);
+	if (out < 0) {
+		mm_diag_set(diag, MM_DIAG_CANTCREAT, "cannot copy %s to a "
+		    "temporary file: %s", name, error->message);
+		g_error_free(error);
+		goto fail;
+	}
+	buf = g_malloc(OUTFILE_BUFFER);
+	for (;;) {
+		ssize_t n = read(in, buf, OUTFILE_BUFFER);
+
+		if (stop != NULL && atomic_load(stop) != 0) {
+			mm_diag_set(diag, MM_DIAG_INTERRUPTED, "stopped by %s while "
+			    "reading %s", mm_signal_name(atomic_load(stop)), name);
+			goto fail;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			mm_diag_set(diag, MM_DIAG_NOINPUT, "cannot read %s: %s", name,
+			    g_strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		total += n;
+		if (total > MM_LIMIT_FILE_SIZE) {
+			mm_diag_set(diag, MM_DIAG_LIMIT, "input larger than "
+			    "MM_LIMIT_FILE_SIZE (%lld octets) (%s)", MM_LIMIT_FILE_SIZE,
+			    name);
+			goto fail;
+		}
+		if (write_all(out, buf, (size_t)n) != 0) {
+			mm_diag_set(diag, MM_DIAG_IOERR, "cannot copy %s to %s: %s",
+			    name, copy, g_strerror(errno));
+			goto fail;
+		}
+	}
+	if (close(out) != 0) {
+		out = -1;
+		mm_diag_set(diag, MM_DIAG_IOERR, "cannot copy %s to %s: %s", name,
+		    copy, g_strerror(errno));
+		goto fail;
+	}
+	close(in);
+	g_free(buf);
+	return copy;
+fail:
+	if (out >= 0)
+		close(out);
+	if (copy != NULL)
+		g_unlink(copy);
+	close(in);
+	g_free(buf);
+	g_free(copy);
+	return NULL;
+}
+
 int
 mm_output_mkdirs(const char *path, struct mm_diag *diag)
 {

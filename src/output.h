@@ -145,6 +145,20 @@ int mm_spool_read(struct mm_spool *spool, void *buf, size_t len, size_t *got,
 /* Accepts NULL. */
 void mm_spool_free(struct mm_spool *spool);
 
+/*
+ * Copies everything that can be read from PATH (a pipe, standard input, a
+ * device) into a new file in the folder for temporary files (TMPDIR), so
+ * that it can be read again from its start, as a mailbox must be: its
+ * format is told from its first octets, and the EWS reader may read it
+ * twice.  NAME names PATH in messages.  *STOP (STOP may be NULL) is
+ * looked at after each read: nonzero ends the copy.
+ * Returns the copy's path (owned; the caller removes the file), or NULL
+ * with diag: 66 when PATH cannot be read, 73 or 74 when the copy cannot
+ * be made, 65 past MM_LIMIT_FILE_SIZE octets, MM_DIAG_INTERRUPTED.
+ */
+char *mm_output_copy_input(const char *path, const char *name,
+    const atomic_int *stop, struct mm_diag *diag);
+
 /* Creates PATH and its parents (mode 0777 & ~umask).  -1 with diag (73). */
 int mm_output_mkdirs(const char *path, struct mm_diag *diag);
 
