@@ -1302,7 +1302,8 @@ worker_gone(sqlite3_stmt *stmt, int pid_column, int64_t wall)
 
 /*
  * Returns request ID, InProgress (claimed by WORKER, or by any worker when
- * 0), to Pending as of NOW, with WHY in its history.  The attempt does not
+ * 0), to Pending as of NOW, with WHY in its history and as its LastMessage
+ * (status then tells why it is Pending again).  The attempt does not
  * count as a retry: the files it wrote are rewritten whole by the next.
  * Returns 1, 0 when ID is not such a request, or -1 with diag.
  */
@@ -1315,13 +1316,15 @@ back_to_pending(struct mm_store *store, int64_t id, long worker,
 	if (prepare(store,
 	    "UPDATE request SET state = 'Pending', next_attempt = NULL,"
 	    " worker_pid = NULL, worker_host = NULL, claimed_at = NULL,"
-	    " modified_date = ?2 WHERE id = ?1 AND state = 'InProgress'"
-	    " AND (?3 IS NULL OR worker_pid = ?3)", &stmt, diag) < 0)
+	    " modified_date = ?2, last_message = ?4 WHERE id = ?1"
+	    " AND state = 'InProgress' AND (?3 IS NULL OR worker_pid = ?3)",
+	    &stmt, diag) < 0)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, now);
 	if (worker != 0)
 		sqlite3_bind_int64(stmt, 3, worker);
+	bind_text(stmt, 4, why);
 	if (run_done(store, stmt, "cannot give a request back", diag) < 0)
 		return -1;
 	if (sqlite3_changes(store->db) != 1)

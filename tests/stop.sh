@@ -196,6 +196,8 @@ stop_run() {
 		mm_run "$wd" "$out" "$err" status --format csv --store s.db
 		awk -F, '$7 == "Pending" && $12 != 0 { bad = 1 } END { exit !bad }' \
 		    "$out" && why="a request given back counts a retry"
+		grep -q ",Pending,.*given back: stopped by SIG$sig while reading " \
+		    "$out" || why="no Pending request says it was given back"
 	fi
 	tap_result $([ -z "$why" ]; echo $?) "$name: no hidden file left, none InProgress, the rest Pending"
 	[ -z "$why" ] || echo "$why" | tap_diag 10

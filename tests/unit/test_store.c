@@ -977,6 +977,8 @@ test_recover(void)
 	tap_ok(got.state == MM_STORE_PENDING && got.retry_count == 0 &&
 	    got.modified_date == T0 + 5,
 	    "the dead worker's request is Pending again, no retry counted");
+	tap_str(got.last_message, "taken back: its worker is gone",
+	    "its LastMessage says why it is Pending again");
 	mm_store_request_release(&got);
 	mm_store_get(store, alive_id, &got, NULL);
 	tap_ok(got.state == MM_STORE_IN_PROGRESS,
