@@ -169,9 +169,17 @@ reason_valid(enum mm_reason reason)
 	return (int)reason >= 0 && (int)reason < REASON_SLOTS;
 }
 
-static void text_line(GString *out, GString *failures, const char *uid,
+/* An entry's lines in report.txt: see text_line(). */
+struct text_lines {
+	GString *table;         /* its line of the table */
+	GString *failure;       /* its line under "Failures", or none */
+	GString *edited;        /* its line under "Edited blocks", or none */
+};
+
+static void text_line(struct text_lines *lines, const char *uid,
     const char *rid, const char *result, const char *reason,
-    const char *start, const char *subject, const char *message);
+    const char *start, const char *subject, const char *message,
+    const char *edited_line);
 
 /* A length of struct record that stands for no text (NULL). */
 #define RECORD_NULL UINT32_MAX
@@ -179,7 +187,8 @@ static void text_line(GString *out, GString *failures, const char *uid,
 /*
  * A spool record: the lengths, then the entry's status.json text (open:
  * Outputs and the closing brace come at the end), its report.txt line,
- * its line under "Failures" (often empty), and its Uid and RecurrenceId,
+ * its lines under "Failures" and "Edited blocks" (most often empty), and
+ * its Uid and RecurrenceId,
  * which mm_report_foreach() gives with the Result and Reason.  Rendered
  * once, here; finishing copies them.  No padding: it is written whole.
  */
@@ -187,6 +196,7 @@ struct record {
 	uint32_t json_len;
 	uint32_t text_len;
 	uint32_t failure_len;
+	uint32_t edited_len;
 	uint32_t uid_len;       /* RECORD_NULL: no UID */
 	uint32_t rid_len;       /* RECORD_NULL: no RecurrenceId */
 	uint32_t result;        /* enum mm_result */
@@ -201,30 +211,36 @@ record_length(const char *text, size_t len)
 
 static int
 spool_record(struct mm_report *report, const GString *json,
-    const GString *text, const GString *failure, const char *uid,
-    const char *rid, const struct mm_verdict *verdict, struct mm_diag *diag)
+    const struct text_lines *lines, const char *uid, const char *rid,
+    const struct mm_verdict *verdict, struct mm_diag *diag)
 {
 	size_t uid_len = uid != NULL ? strlen(uid) : 0;
 	size_t rid_len = rid != NULL ? strlen(rid) : 0;
 	struct record rec = {
 		.json_len = (uint32_t)json->len,
-		.text_len = (uint32_t)text->len,
-		.failure_len = (uint32_t)failure->len,
+		.text_len = (uint32_t)lines->table->len,
+		.failure_len = (uint32_t)lines->failure->len,
+		.edited_len = (uint32_t)lines->edited->len,
 		.uid_len = record_length(uid, uid_len),
 		.rid_len = record_length(rid, rid_len),
 		.result = (uint32_t)verdict->result,
 		.reason = (uint32_t)verdict->reason,
 	};
 
-	if (json->len >= RECORD_NULL || text->len >= RECORD_NULL ||
-	    failure->len >= RECORD_NULL || uid_len >= RECORD_NULL ||
+	if (json->len >= RECORD_NULL || lines->table->len >= RECORD_NULL ||
+	    lines->failure->len >= RECORD_NULL ||
+	    lines->edited->len >= RECORD_NULL || uid_len >= RECORD_NULL ||
 	    rid_len >= RECORD_NULL)
 		return mm_diag_set(diag, MM_DIAG_IOERR, "an entry of the status "
 		    "spool is longer than 4 GiB");
 	if (mm_spool_write(report->spool, &rec, sizeof rec, diag) < 0 ||
 	    mm_spool_write(report->spool, json->str, json->len, diag) < 0 ||
-	    mm_spool_write(report->spool, text->str, text->len, diag) < 0 ||
-	    mm_spool_write(report->spool, failure->str, failure->len, diag) < 0 ||
+	    mm_spool_write(report->spool, lines->table->str, lines->table->len,
+	    diag) < 0 ||
+	    mm_spool_write(report->spool, lines->failure->str,
+	    lines->failure->len, diag) < 0 ||
+	    mm_spool_write(report->spool, lines->edited->str,
+	    lines->edited->len, diag) < 0 ||
 	    mm_spool_write(report->spool, uid != NULL ? uid : "", uid_len,
 	    diag) < 0 ||
 	    mm_spool_write(report->spool, rid != NULL ? rid : "", rid_len,
@@ -237,8 +253,9 @@ long
 mm_report_add(struct mm_report *report, const struct mm_meeting *meeting,
     const struct mm_verdict *verdict, struct mm_diag *diag)
 {
-	GString *json = g_string_new(NULL), *text = g_string_new(NULL);
-	GString *failure = g_string_new(NULL);
+	GString *json = g_string_new(NULL);
+	struct text_lines lines = { g_string_new(NULL), g_string_new(NULL),
+		g_string_new(NULL) };
 	struct entry entry = { NULL };
 	const char *rid = meeting_recurrence_id(meeting);
 	const char *result = mm_result_name(verdict->result);
@@ -279,10 +296,10 @@ mm_report_add(struct mm_report *report, const struct mm_meeting *meeting,
 		if (i + 1 == verdict->evidence->len)
 			g_string_append(json, "\n      ]");
 	}
-	text_line(text, failure, meeting->uid, rid, result, reason, start,
-	    meeting->summary, verdict->message);
+	text_line(&lines, meeting->uid, rid, result, reason, start,
+	    meeting->summary, verdict->message, verdict->edited_line);
 
-	if (spool_record(report, json, text, failure, meeting->uid, rid, verdict,
+	if (spool_record(report, json, &lines, meeting->uid, rid, verdict,
 	    diag) != 0)
 		goto out;
 	switch (verdict->result) {
@@ -306,8 +323,9 @@ mm_report_add(struct mm_report *report, const struct mm_meeting *meeting,
 	index = (long)report->entries->len - 1;
 out:
 	g_free(start);
-	g_string_free(failure, TRUE);
-	g_string_free(text, TRUE);
+	g_string_free(lines.edited, TRUE);
+	g_string_free(lines.failure, TRUE);
+	g_string_free(lines.table, TRUE);
 	g_string_free(json, TRUE);
 	return index;
 }
@@ -484,14 +502,17 @@ one_line(const char *text)
 }
 
 /*
- * "Result  Reason  Start  Id  Subject" for one entry to OUT, and its line
- * under "Failures" to FAILURES when it failed.
+ * "Result  Reason  Start  Id  Subject" for one entry to LINES->table; its
+ * line under "Failures" to LINES->failure when it failed; and when it was
+ * updated and EDITED_LINE is not NULL (a line the organizer typed into
+ * the block, now replaced), its line under "Edited blocks".
  */
 static void
-text_line(GString *out, GString *failures, const char *uid, const char *rid,
+text_line(struct text_lines *lines, const char *uid, const char *rid,
     const char *result, const char *reason, const char *start,
-    const char *subject, const char *message)
+    const char *subject, const char *message, const char *edited_line)
 {
+	GString *out = lines->table;
 	char *id = mm_output_hash_id(uid, rid), *when;
 	int subject_width = REPORT_WIDTH - (COL_RESULT + COL_REASON +
 	    COL_START + COL_ID + 4 * 2);
@@ -510,8 +531,16 @@ text_line(GString *out, GString *failures, const char *uid, const char *rid,
 	if (message != NULL && result != NULL && strcmp(result, "Failed") == 0) {
 		char *clean = one_line(message);
 
-		g_string_append_printf(failures, "%s  %s\n", id, clean);
+		g_string_append_printf(lines->failure, "%s  %s\n", id, clean);
 		g_free(clean);
+	}
+	/* Within the width of the table: "id  \"line\"". */
+	if (edited_line != NULL && result != NULL &&
+	    strcmp(result, "Updated") == 0) {
+		g_string_append_printf(lines->edited, "%s  \"", id);
+		append_fitted(lines->edited, edited_line,
+		    REPORT_WIDTH - (COL_ID + 2 + 2));
+		g_string_append(lines->edited, "\"\n");
 	}
 	g_free(when);
 	g_free(id);
@@ -727,7 +756,7 @@ mm_report_foreach(struct mm_report *report,
 		g_string_truncate(ids, 0);
 		if (read_record(report->spool, &rec, diag) != 0 ||
 		    spool_read(report->spool, skipped, (size_t)rec.json_len +
-		    rec.text_len + rec.failure_len, diag) != 0 ||
+		    rec.text_len + rec.failure_len + rec.edited_len, diag) != 0 ||
 		    read_ids(report->spool, &rec, ids, diag) != 0)
 			goto out;
 		meeting.uid = rec.uid_len != RECORD_NULL ? ids->str : NULL;
@@ -763,6 +792,7 @@ mm_report_finish(struct mm_report *report, const struct mm_report_info *info,
 	struct mm_outfile *json_file = NULL, *text_file = NULL;
 	GString *json = g_string_new(NULL), *text = g_string_new(NULL);
 	GString *failures = g_string_new(NULL), *ids = g_string_new(NULL);
+	GString *edited = g_string_new(NULL);
 	char *json_path = NULL, *text_path = NULL;
 	const char *state = report->failed > 0 ? "Failed" : "Succeeded";
 	struct record rec;
@@ -796,6 +826,7 @@ mm_report_finish(struct mm_report *report, const struct mm_report_info *info,
 		if (spool_read(report->spool, json, rec.json_len, diag) != 0 ||
 		    spool_read(report->spool, text, rec.text_len, diag) != 0 ||
 		    spool_read(report->spool, failures, rec.failure_len, diag) != 0 ||
+		    spool_read(report->spool, edited, rec.edited_len, diag) != 0 ||
 		    read_ids(report->spool, &rec, ids, diag) != 0)
 			goto out;
 		close_entry(json, &g_array_index(report->entries, struct entry,
@@ -812,6 +843,11 @@ mm_report_finish(struct mm_report *report, const struct mm_report_info *info,
 		g_string_append(text, "\nFailures\n");
 		g_string_append_len(text, failures->str, failures->len);
 	}
+	if (edited->len > 0) {
+		g_string_append(text, "\nEdited blocks (replaced whole, as MMS "
+		    "does: tell the organizer what they had added)\n");
+		g_string_append_len(text, edited->str, edited->len);
+	}
 	if (drain(json_file, json, diag) != 0 || drain(text_file, text,
 	    diag) != 0)
 		goto out;
@@ -826,6 +862,7 @@ out:
 	mm_outfile_abort(json_file);
 	mm_outfile_abort(text_file);
 	g_string_free(ids, TRUE);
+	g_string_free(edited, TRUE);
 	g_string_free(failures, TRUE);
 	g_string_free(text, TRUE);
 	g_string_free(json, TRUE);

@@ -84,7 +84,9 @@ unsigned mm_report_invites(const struct mm_report *report);
  * aligned columns, the subject cut with an ellipsis (U+2026) to keep lines
  * within 100 columns, Id being mm_output_hash_id(Uid, RecurrenceId); then,
  * when any meeting failed, a "Failures" list of Id and the failure's
- * message.
+ * message; then, when the block of an updated meeting had been edited by
+ * its organizer (verdict->edited_line), an "Edited blocks" list of Id and
+ * that line, so that someone can tell the organizer what was replaced.
  */
 int mm_report_finish(struct mm_report *report, const struct mm_report_info *info,
     const char *dir, const char *last_message, struct mm_diag *diag);

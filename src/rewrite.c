@@ -374,9 +374,11 @@ note_edit(struct mm_verdict *verdict, const struct mm_body *body,
 
 	switch (mm_templates_edited(templates, text, &line)) {
 	case MM_TEMPLATE_EDITED:
-		if (!verdict->edited)
+		if (verdict->edited_line == NULL) {
 			mm_verdict_evidence(verdict, "block edited: \"%s\"", line);
-		verdict->edited = true;
+			verdict->edited_line = line;
+			line = NULL;
+		}
 		break;
 	case MM_TEMPLATE_NOT_JUDGED:
 		if (!has_evidence(verdict, EVIDENCE_NOT_JUDGED))

@@ -101,6 +101,7 @@ mm_verdict_release(struct mm_verdict *v)
 	if (v == NULL)
 		return;
 	g_free(v->message);
+	g_free(v->edited_line);
 	if (v->evidence != NULL)
 		g_ptr_array_free(v->evidence, TRUE);
 	for (i = 0; i < v->body_count; i++) {

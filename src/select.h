@@ -73,7 +73,9 @@ struct mm_verdict {
 	enum mm_block_type block_type;  /* of the first block found */
 	const char *language;   /* borrowed from the first block found, or NULL */
 	bool pasted;            /* block without add-in markers, migrated by --include-pasted */
-	bool edited;            /* block text that no template explains (set by rewrite) */
+	/* owned: the first line of a block the organizer edited (text that no
+	   template explains; set by rewrite), or NULL */
+	char *edited_line;
 	struct mm_body *bodies; /* owned */
 	size_t body_count;
 	/* per event of the meeting: true when the update covers it (master and

@@ -37,7 +37,7 @@ without_correlation() {
 	grep -v CorrelationId "$1"
 }
 
-tap_plan 12
+tap_plan 13
 
 plan=(-i ashaw@contoso.com -c fixtures/coordinates.ini --now "$T")
 common=("${plan[@]}" --no-store)
@@ -119,7 +119,27 @@ status=$?
 [ "$status" -eq 65 ] && grep -q 'standard input' "$wd/empty.err"
 tap_result $? "an empty standard input: 65"
 
-# 10-12: enqueue refuses a pipe: its run reads the mailbox later.
+# 10: a full disk while copying: 74, said, and the copy removed
+# (tests/faultshim.c makes the writes to the copy fail).
+cc=${CC:-cc}
+if command -v "$cc" >/dev/null 2>&1 &&
+    $cc -shared -fPIC -o "$wd/faultshim.so" "$MM_SRCDIR/tests/faultshim.c" -ldl \
+    2>"$wd/.cc"; then
+	cat "$MM_SRCDIR/fixtures/contoso-ashaw.ics" |
+	    LD_PRELOAD="$wd/faultshim.so" MM_FAULT_CALL=write \
+	    MM_FAULT_PATH=meetmig-input- mm plan "${plan[@]}" - \
+	    >/dev/null 2>"$wd/full.err"
+	status=$?
+	[ "$status" -eq 74 ] && grep -q '^meetmig: cannot copy standard input to .*: No space left on device$' "$wd/full.err" &&
+	    no_copy_left
+	ok=$?
+	tap_result $ok "a full disk while copying: 74, said, no copy left"
+	[ $ok -eq 0 ] || { echo "status $status"; cat "$wd/full.err"; ls -A "$tmp"; } | tap_diag
+else
+	tap_skip "a full disk while copying" "no compiler for tests/faultshim.c"
+fi
+
+# 11-13: enqueue refuses a pipe: its run reads the mailbox later.
 mm enqueue --store "$wd/q.db" -i ashaw@contoso.com \
     -c fixtures/coordinates.ini -o "$wd/queued" - \
     <"$MM_SRCDIR/fixtures/contoso-ashaw.ics" >/dev/null 2>"$wd/q1.err"

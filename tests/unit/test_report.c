@@ -35,6 +35,7 @@ struct entry_case {
 	const char *message;
 	const char *evidence[3];
 	const char *outputs[3];
+	const char *edited;             /* verdict->edited_line */
 };
 
 static const struct entry_case entries[] = {
@@ -44,12 +45,13 @@ static const struct entry_case entries[] = {
 		MM_BLOCK_SFB, "zh-CN", MM_RESULT_UPDATED, MM_REASON_NONE, NULL,
 		{ "X-MICROSOFT-ONLINEMEETINGCONFLINK", "block profile sfb" },
 		{ "updates/0001-1f9af35b6b11.ics", "updates/0001-1f9af35b6b11.eml" },
+		"\xe8\xaf\xb7\xe5\xb8\xa6\xe5\xb7\xa5\xe7\x89\x8c\tBring your badge",
 	},
 	{
 		"not-mine@example.com", NULL,
 		"Lunch\twith \"friends\"\nand \\ more\x01", 0, 3,
 		MM_BLOCK_NONE, NULL, MM_RESULT_SKIPPED, MM_REASON_NOT_ORGANIZER,
-		NULL, { "ORGANIZER is boss@contoso.com" }, { NULL },
+		NULL, { "ORGANIZER is boss@contoso.com" }, { NULL }, NULL,
 	},
 	{
 		"040000008200E00074C5B7101A82E00800000000BBBB", "20261215T090000",
@@ -59,12 +61,25 @@ static const struct entry_case entries[] = {
 		1797325200, 251, MM_BLOCK_TEAMS, "ar-SA", MM_RESULT_FAILED,
 		MM_REASON_NO_COORDINATES,
 		"no Teams join link for this meeting\n(teams-links.csv)",
-		{ NULL }, { NULL },
+		{ NULL }, { NULL }, "a failed meeting's block was not replaced",
 	},
 	{
 		"single@contoso.com", NULL, NULL, 1796202000, 2, MM_BLOCK_TEAMS,
 		"en-US", MM_RESULT_UPDATED, MM_REASON_NONE, NULL, { NULL },
 		{ "updates/0002-aaaaaaaaaaaa.ics" },
+		/* 45 wide characters, 90 columns: cut to fit 100 */
+		"\xe8\xaf\xb7\xe5\xb8\xa6\xe5\xb7\xa5\xe7\x89\x8c\xe8\xaf\xb7"
+		"\xe5\xb8\xa6\xe5\xb7\xa5\xe7\x89\x8c\xe8\xaf\xb7\xe5\xb8\xa6"
+		"\xe5\xb7\xa5\xe7\x89\x8c\xe8\xaf\xb7\xe5\xb8\xa6\xe5\xb7\xa5"
+		"\xe7\x89\x8c\xe8\xaf\xb7\xe5\xb8\xa6\xe5\xb7\xa5\xe7\x89\x8c"
+		"\xe8\xaf\xb7\xe5\xb8\xa6\xe5\xb7\xa5\xe7\x89\x8c\xe8\xaf\xb7"
+		"\xe5\xb8\xa6\xe5\xb7\xa5\xe7\x89\x8c\xe8\xaf\xb7\xe5\xb8\xa6"
+		"\xe5\xb7\xa5\xe7\x89\x8c\xe8\xaf\xb7\xe5\xb8\xa6\xe5\xb7\xa5"
+		"\xe7\x89\x8c\xe8\xaf\xb7\xe5\xb8\xa6\xe5\xb7\xa5\xe7\x89\x8c"
+		"\xe8\xaf\xb7\xe5\xb8\xa6\xe5\xb7\xa5\xe7\x89\x8c\xe8\xaf\xb7"
+		"\xe5\xb8\xa6\xe5\xb7\xa5\xe7\x89\x8c\xe8\xaf\xb7\xe5\xb8\xa6"
+		"\xe5\xb7\xa5\xe7\x89\x8c\xe8\xaf\xb7\xe5\xb8\xa6\xe5\xb7\xa5"
+		"\xe7\x89\x8c",
 	},
 };
 
@@ -96,6 +111,7 @@ make_verdict(const struct entry_case *c, struct mm_verdict *v)
 	v->first_start = c->start;
 	v->block_type = c->block;
 	v->language = c->language;
+	v->edited_line = g_strdup(c->edited);
 	for (i = 0; i < G_N_ELEMENTS(c->evidence) && c->evidence[i]; i++)
 		mm_verdict_evidence(v, "%s", c->evidence[i]);
 }
@@ -278,6 +294,14 @@ check_text(const char *dir)
 	tap_ok(text != NULL && strstr(text, "\nFailures\n") != NULL &&
 	    strstr(text, "  no Teams join link for this meeting "
 	    "(teams-links.csv)\n") != NULL, "failure message listed");
+	tap_ok(text != NULL && strstr(text, "\nEdited blocks "
+	    "(replaced whole, as MMS does: tell the organizer what they had "
+	    "added)\nd416f48e8d70  \"\xe8\xaf\xb7\xe5\xb8\xa6\xe5\xb7\xa5"
+	    "\xe7\x89\x8c Bring your badge\"\n619a03dee52e  \"") != NULL &&
+	    g_str_has_suffix(text, "\xe2\x80\xa6\"\n") &&
+	    strstr(text, "was not replaced") == NULL,
+	    "the updated meetings' edited lines listed last (a long one cut), "
+	    "the failed one's not");
 	tap_ok(text != NULL && strstr(text, "  NotOrganizer      1\n") != NULL &&
 	    strstr(text, "  NoCoordinates     1\n") != NULL,
 	    "counts per reason");
