@@ -48,6 +48,7 @@ enum pattern_id {
 	PAT_TEAMS_2019_TEXT,
 	PAT_COLON_NUMBER,
 	PAT_PASSCODE,
+	PAT_DIALIN_URL,
 	PAT_OC_MARKER,
 	PAT_LANG_PARAM,
 	PAT_CLID_PARAM,
@@ -124,6 +125,16 @@ static const struct pattern_def pattern_defs[PAT_COUNT] = {
 		"\\G[^\\n]*\\n" HSPACE "*[^\\n:：]{1,60}?" HSPACE "*[:：]" HSPACE "*+"
 		"([A-Za-z0-9]{3,64})" HSPACE "*(?=\\r?\\n|\\z)",
 		0 },
+	/*
+	 * The page of local dial-in numbers: Teams'
+	 * dialin.teams.microsoft.com/<bridge>?id=<conference ID>, SfB Online's
+	 * dialin.lync.com/<bridge>, an on-premises dialin.<domain>; not the
+	 * dial-in PIN page on the same host (/usp/pstnconferencing).
+	 */
+	[PAT_DIALIN_URL] = { "dialin-url",
+		"https?://dialin\\.[a-z0-9-]++(?:\\.[a-z0-9-]++)++(?::[0-9]+)?"
+		"(?:/(?!usp/)" URL_CHAR "*+)?(?![^\\s<>\"'\\\\])",
+		PCRE2_CASELESS },
 	/* The SfB add-in's hidden language marker, "[!OC([1033])!]". */
 	[PAT_OC_MARKER] = { "oc-marker",
 		"\\[!OC\\(\\[([0-9]{1,5})\\]\\)!\\]",
@@ -405,6 +416,7 @@ mm_block_release(struct mm_block *block)
 	g_free(block->conference_id);
 	g_free(block->meeting_id);
 	g_free(block->passcode);
+	g_free(block->dialin_url);
 	block_init(block);
 }
 
@@ -1386,6 +1398,17 @@ read_join_url(struct search *s, const struct profile *p, struct mm_block *out,
 	return 0;
 }
 
+static int
+read_dialin_url(struct search *s, struct mm_block *out, const char *view,
+    size_t from, size_t to)
+{
+	int rc = run(s, PAT_DIALIN_URL, view, to, from);
+
+	if (rc > 0)
+		out->dialin_url = copy_group(s, view, 0);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Takes TAG and BASIS (both owned; TAG may be NULL: nothing is set). */
 static void
 set_language(struct mm_block *out, char *tag, char *basis)
@@ -1531,6 +1554,7 @@ read_block(struct search *s, const struct profile *p, struct mm_block *out,
 	}
 	if (read_join_url(s, p, out, view, from, to) < 0 ||
 	    read_numbers(s, p, out, view, from, to) < 0 ||
+	    read_dialin_url(s, out, view, from, to) < 0 ||
 	    read_language(s, out, ancestors, view, from, to) < 0)
 		goto out;
 	rc = run(s, PAT_ADDIN, s->body, out->end, out->start);

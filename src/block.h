@@ -58,6 +58,9 @@ struct mm_block {
 	char *meeting_id;       /* owned: Teams meeting ID, digits only, or NULL */
 	char *passcode;         /* owned: Teams passcode (the value on the line after
 	                           the meeting ID), or NULL */
+	char *dialin_url;       /* owned: the page of local dial-in numbers ("Find a
+	                           local number"): the block's first URL on a host
+	                           named dialin.*, not its PIN page (/usp/), or NULL */
 	const char *newline;    /* static: "\r\n" or "\n", as the block's lines end */
 };
 

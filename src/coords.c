@@ -810,6 +810,35 @@ is_keep(const char *value)
 	return value != NULL && g_ascii_strcasecmp(value, "keep") == 0;
 }
 
+/*
+ * The old block's page of local numbers, for a meeting that keeps dialing
+ * in (CONFERENCE_ID, the new one, not NULL) and that the coordinates give
+ * no page for: "A value not given keeps what the old block has".  Teams
+ * names the conference ID in it (".../<bridge>?id=566559184"): a new ID
+ * goes there too, or the page would show the old one.  Owned, or NULL.
+ */
+static char *
+kept_dialin_url(const struct mm_block *old, const char *conference_id)
+{
+	const char *url = old != NULL ? old->dialin_url : NULL;
+	const char *query, *p;
+	size_t digits;
+
+	if (url == NULL || conference_id == NULL)
+		return NULL;
+	query = strchr(url, '?');
+	for (p = query; p != NULL; p = strchr(p + 1, '&')) {
+		if (strncmp(p + 1, "id=", 3) != 0)
+			continue;
+		digits = strspn(p + 4, "0123456789");
+		if (digits == 0 || (p[4 + digits] != '\0' && p[4 + digits] != '&'))
+			break;
+		return g_strdup_printf("%.*s%s%s", (int)(p + 4 - url), url,
+		    conference_id, p + 4 + digits);
+	}
+	return g_strdup(url);
+}
+
 /* [audio]: toll numbers and provider ("microsoft" is the default: NULL). */
 static void
 fill_audio(const struct mm_coords *coords, const struct coord_values *user,
@@ -858,6 +887,8 @@ resolve_sfb(const struct mm_coords *coords, const struct coord_values *user,
 		    g_strdup(old->conference_id) : NULL;
 	else
 		out->conference_id = g_strdup(conference_id);
+	if (out->dialin_url == NULL)
+		out->dialin_url = kept_dialin_url(old, out->conference_id);
 	fill_audio(coords, user, out);
 	return MM_COORDS_OK;
 }
@@ -941,6 +972,10 @@ resolve_teams(const struct mm_coords *coords, const struct coord_values *user,
 		    g_strdup(old->conference_id) : NULL;
 	else
 		out->conference_id = g_strdup(conference_id);
+	/* An SfB page of local numbers is no use to a Teams meeting. */
+	if (out->dialin_url == NULL && old != NULL &&
+	    old->type == MM_BLOCK_TEAMS)
+		out->dialin_url = kept_dialin_url(old, out->conference_id);
 	fill_audio(coords, user, out);
 	link_release(&found);
 	return MM_COORDS_OK;

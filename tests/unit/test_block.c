@@ -243,6 +243,73 @@ test_find_cases(struct mm_block_engine *engine)
 	}
 }
 
+/*
+ * The page of local numbers (mm_block.dialin_url): the first dialin.* URL
+ * of the block, in text and in HTML (href), never the PIN page beside it.
+ */
+static void
+test_dialin(struct mm_block_engine *engine)
+{
+	static const struct {
+		const char *file;
+		enum mm_body_kind kind;
+		const char *want;
+	} cases[] = {
+		{ "sfb-en.txt", T, "https://dialin.contoso.com" },
+		{ "sfb-fr.txt", T,
+		  "https://dialin.lync.com/8a2f6c1e-1b7d-4a5e-9c3f-2d6e8b9a0c11" },
+		{ "sfb-zh.html", H, "https://dialin.contoso.cn" },
+		{ "teams-2019-en.html", H, "https://dialin.teams.microsoft.com/"
+		  "8551f4c1-bea3-441a-8738-69aa517a91c5?id=73572842" },
+		{ "teams-2020-en.txt", T, "https://dialin.teams.microsoft.com/"
+		  "0b2f1c1e-3a4d-4f5e-8a6b-7c8d9e0f1a2b?id=987654321" },
+		{ "teams-2024-en.txt", T, "https://dialin.teams.microsoft.com/"
+		  "0000aaaa-1111-2222-3333-444455556666?id=123456789" },
+		{ "teams-2025-en.txt", T, "https://dialin.teams.cloud.microsoft/"
+		  "5d3f2b1a-0c9e-4d8f-a7b6-c5d4e3f2a1b0?id=133974151" },
+		{ "teams-2020-fr.txt", T, NULL },
+	};
+	static const char only_pin[] = RULE80 "\nMicrosoft Teams meeting\n"
+	    "Join on your computer or mobile app\n"
+	    "Click here to join the meeting <https://teams.microsoft.com/l/"
+	    "meetup-join/19%3ameeting_x%40thread.v2/0>\n"
+	    "Reset PIN <https://dialin.teams.microsoft.com/usp/pstnconferencing>\n"
+	    RULE80 "\n";
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct mm_block block;
+		struct mm_diag diag;
+		size_t len;
+		char *body = read_fixture(cases[i].file, &len);
+		int rc;
+
+		if (!tap_ok(body != NULL, "%s: fixture readable", cases[i].file))
+			continue;
+		mm_diag_init(&diag);
+		rc = mm_block_find(engine, body, len, cases[i].kind, &block, &diag);
+		if (rc == MM_BLOCK_FOUND)
+			tap_str(block.dialin_url, cases[i].want, cases[i].file);
+		else
+			tap_ok(false, "%s: found (rc %d)", cases[i].file, rc);
+		mm_block_release(&block);
+		mm_diag_release(&diag);
+		g_free(body);
+	}
+	{
+		struct mm_block block;
+		struct mm_diag diag;
+		int rc;
+
+		mm_diag_init(&diag);
+		rc = mm_block_find(engine, only_pin, strlen(only_pin), T, &block,
+		    &diag);
+		tap_ok(rc == MM_BLOCK_FOUND && block.dialin_url == NULL,
+		    "a block with only the PIN page has no page of local numbers");
+		mm_block_release(&block);
+		mm_diag_release(&diag);
+	}
+}
+
 /* Bodies that hold no block, an unclosed one, or one after a decoy. */
 struct edge_case {
 	const char *name;
@@ -536,6 +603,7 @@ main(void)
 	tap_str(mm_block_type_name(MM_BLOCK_TEAMS), "teams", "type name teams");
 	tap_str(mm_block_type_name(MM_BLOCK_NONE), "none", "type name none");
 	test_find_cases(engine);
+	test_dialin(engine);
 	test_edge_cases(engine);
 	test_invalid_utf8(engine);
 	test_pathological(engine);

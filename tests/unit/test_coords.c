@@ -85,18 +85,22 @@ static const struct coords_case cases[] = {
 	  "(UID u9)" },
 	{ "fixed key, '#' inside a URL kept", fixed_key, "bob@contoso.com",
 	  "sip:bob@fabrikam.com", "u1", NULL, MM_BLOCK_SFB, true, 0,
-	  "join=https://meet.fabrikam.com/#/bob/NEWKEY42\nconfid=1234\n"
+	  "join=https://meet.fabrikam.com/#/bob/NEWKEY42\n"
+	  "dialin=https://dialin.contoso.com/old\nconfid=1234\n"
 	  "provider=InterCall\n" },
 	{ "user section folded", fixed_key, "åsa@CONTOSO.com", "åsa@contoso.com",
 	  "u1", NULL, MM_BLOCK_SFB, true, 0,
-	  "join=https://meet.contoso.se/%C3%A5sa\nconfid=1234\n"
+	  "join=https://meet.contoso.se/%C3%A5sa\n"
+	  "dialin=https://dialin.contoso.com/old\nconfid=1234\n"
 	  "provider=InterCall\n" },
 	{ "no meet-url keeps the old URL", keep_all, "x@y", "x@y", "u1", NULL,
 	  MM_BLOCK_SFB, true, 0,
-	  "join=https://meet.contoso.com/ashaw/OLDKEY7\nconfid=1234\n" },
+	  "join=https://meet.contoso.com/ashaw/OLDKEY7\n"
+	  "dialin=https://dialin.contoso.com/old\nconfid=1234\n" },
 	{ "empty coordinates keep everything", NULL, "x@y", "x@y", "u1", NULL,
 	  MM_BLOCK_SFB, true, 0,
-	  "join=https://meet.contoso.com/ashaw/OLDKEY7\nconfid=1234\n" },
+	  "join=https://meet.contoso.com/ashaw/OLDKEY7\n"
+	  "dialin=https://dialin.contoso.com/old\nconfid=1234\n" },
 	{ "empty coordinates, no old block", NULL, "x@y", "x@y", "u1", NULL,
 	  MM_BLOCK_SFB, false, -1,
 	  "no meet-url in the coordinates and no join URL in the old block "
@@ -203,6 +207,7 @@ main(void)
 	old.join_url = g_strdup("https://meet.contoso.com/ashaw/OLDKEY7");
 	old.conference_key = g_strdup("OLDKEY7");
 	old.conference_id = g_strdup("1234");
+	old.dialin_url = g_strdup("https://dialin.contoso.com/old");
 
 	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
 		const struct coords_case *c = &cases[i];
@@ -257,13 +262,16 @@ main(void)
 		static const struct {
 			const char *name, *ini, *want;
 		} keep_cases[] = {
+			/* its page of local numbers names the new ID */
 			{ "Teams keeps its link, new audio", design_example,
 			  "join=https://teams.microsoft.com/l/meetup-join/19%3ameeting_OLD%40thread.v2/0\n"
+			  "dialin=https://dialin.teams.microsoft.com/b1?id=7654321&l=en\n"
 			  "confid=7654321\ntoll=+1 425 555 0100 (Redmond)\n"
 			  "tollfree=+1 800 555 0100\nmeeting=111 222 333 44\n"
 			  "passcode=OldPw1\n" },
 			{ "Teams keeps its link, empty coordinates", NULL,
 			  "join=https://teams.microsoft.com/l/meetup-join/19%3ameeting_OLD%40thread.v2/0\n"
+			  "dialin=https://dialin.teams.microsoft.com/b1?id=99887766&l=en\n"
 			  "confid=99887766\nmeeting=111 222 333 44\npasscode=OldPw1\n" },
 		};
 		struct mm_block teams_old;
@@ -275,6 +283,8 @@ main(void)
 		teams_old.meeting_id = g_strdup("111 222 333 44");
 		teams_old.passcode = g_strdup("OldPw1");
 		teams_old.conference_id = g_strdup("99887766");
+		teams_old.dialin_url = g_strdup("https://dialin.teams."
+		    "microsoft.com/b1?id=99887766&l=en");
 		for (i = 0; i < G_N_ELEMENTS(keep_cases); i++) {
 			struct mm_coords *coords;
 			struct mm_target target;
@@ -326,6 +336,7 @@ main(void)
 	g_free(old.join_url);
 	g_free(old.conference_key);
 	g_free(old.conference_id);
+	g_free(old.dialin_url);
 	g_free(folder);
 	return tap_done();
 }
