@@ -127,6 +127,7 @@ mm_cmd_plan(int argc, char **argv)
 	req.on_meeting = print_verdict;
 	req.on_warning = mm_cmd_warning;
 	req.on_meeting_data = &plan;
+	req.stop = &mm_cmd_stop_signal;
 	if (provisioning != NULL) {
 		plan.csv = g_string_new(NULL);
 		g_string_append(plan.csv, "uid,recurrence_id,join_url,meeting_id,"
@@ -135,10 +136,13 @@ mm_cmd_plan(int argc, char **argv)
 
 	printf("%-8s %-20s %-20s %-12s %s %s\n", "RESULT", "REASON", "START", "ID",
 	    "WHERE", "SUBJECT");
+	/* Ctrl-C ends the plan between meetings (and removes a pipe's copy). */
+	mm_cmd_catch_stop(NULL, true);
 	if (mm_migrate_user(&req, &stats, &diag) < 0) {
 		fflush(stdout);
 		mm_cmd_error("%s", diag.message);
-		status = mm_diag_exit_status(&diag);
+		status = diag.code == MM_DIAG_INTERRUPTED ?
+		    128 + mm_cmd_stop_signal : mm_diag_exit_status(&diag);
 		goto out;
 	}
 	printf("%s: %s read; %u selected; %u would fail; %u skipped\n",

@@ -643,7 +643,8 @@ sync_group(struct mm_migration *const *group, size_t n, int *results,
 struct mailbox {
 	struct mm_read_ics *ics;
 	struct mm_read_ews *ews;
-	char *copy;             /* a pipe's octets, in a temporary file */
+	char *copy;             /* where a pipe's octets were copied, or NULL */
+	int held;               /* the copy's descriptor when it has no name */
 };
 
 /* The file a mailbox argument names: "-" is standard input. */
@@ -695,7 +696,8 @@ mailbox_open(struct mailbox *mb, const char *arg, unsigned formats,
 
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
 	    !S_ISDIR(st.st_mode)) {
-		mb->copy = mm_output_copy_input(path, name, stop, diag);
+		mb->copy = mm_output_copy_input(path, name, stop, &mb->held,
+		    diag);
 		if (mb->copy == NULL)
 			return -1;
 		path = mb->copy;
@@ -732,7 +734,9 @@ mailbox_close(struct mailbox *mb)
 {
 	mm_read_ews_close(mb->ews);
 	mm_read_ics_close(mb->ics);
-	if (mb->copy != NULL)
+	if (mb->held >= 0)
+		close(mb->held);
+	else if (mb->copy != NULL)
 		unlink(mb->copy);
 	g_free(mb->copy);
 }
@@ -740,7 +744,7 @@ mailbox_close(struct mailbox *mb)
 static int
 read_mailbox(struct mm_migration *run, const char *path, struct mm_diag *diag)
 {
-	struct mailbox mb = { NULL, NULL, NULL };
+	struct mailbox mb = { NULL, NULL, NULL, -1 };
 	struct mm_meeting *m = NULL;
 	int r, rc = -1;
 

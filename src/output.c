@@ -469,14 +469,36 @@ mm_spool_read(struct mm_spool *spool, void *buf, size_t len, size_t *got,
 	return 0;
 }
 
+/*
+ * A path that opens FD's file anew, from its first octet, once the file
+ * has no name (Linux's /proc/self/fd/N); NULL where there is none (the
+ * /dev/fd/N of other systems shares FD's offset).  Owned.
+ */
+static char *
+reopen_path(int fd)
+{
+#ifdef __linux__
+	char *path = g_strdup_printf("/proc/self/fd/%d", fd);
+
+	if (access(path, R_OK) == 0)
+		return path;
+	g_free(path);
+#else
+	(void)fd;
+#endif
+	return NULL;
+}
+
 char *
 mm_output_copy_input(const char *path, const char *name,
-    const atomic_int *stop, struct mm_diag *diag)
+    const atomic_int *stop, int *held, struct mm_diag *diag)
 {
-	char *copy = NULL, *buf = NULL;
+	char *copy = NULL, *buf = NULL, *reopen = NULL;
 	long long total = 0;
 	GError *error = NULL;
 	int in, out = -1;
+
+	*held = -1;
 
 	in = open(path, O_RDONLY | O_CLOEXEC);
 	if (in < 0) {
@@ -491,6 +513,13 @@ mm_output_copy_input(const char *path, const char *name,
 		g_error_free(error);
 		goto fail;
 	}
+	(void)fcntl(out, F_SETFD, FD_CLOEXEC);
+	/* Without a name, nothing is left behind whatever ends the process. */
+	reopen = reopen_path(out);
+	if (reopen != NULL && g_unlink(copy) == 0)
+		g_clear_pointer(&copy, g_free);
+	else
+		g_clear_pointer(&reopen, g_free);
 	buf = g_malloc(OUTFILE_BUFFER);
 	for (;;) {
 		ssize_t n = read(in, buf, OUTFILE_BUFFER);
@@ -517,28 +546,37 @@ mm_output_copy_input(const char *path, const char *name,
 			goto fail;
 		}
 		if (write_all(out, buf, (size_t)n) != 0) {
-			mm_diag_set(diag, MM_DIAG_IOERR, "cannot copy %s to %s: %s",
-			    name, copy, g_strerror(errno));
+			mm_diag_set(diag, MM_DIAG_IOERR, "cannot copy %s to a "
+			    "temporary file in %s: %s", name, g_get_tmp_dir(),
+			    g_strerror(errno));
 			goto fail;
 		}
 	}
-	if (close(out) != 0) {
-		out = -1;
-		mm_diag_set(diag, MM_DIAG_IOERR, "cannot copy %s to %s: %s", name,
-		    copy, g_strerror(errno));
-		goto fail;
-	}
 	close(in);
 	g_free(buf);
+	if (reopen != NULL) {
+		*held = out;
+		return reopen;
+	}
+	if (close(out) != 0) {
+		out = -1;
+		in = -1;
+		buf = NULL;
+		mm_diag_set(diag, MM_DIAG_IOERR, "cannot copy %s to a temporary "
+		    "file in %s: %s", name, g_get_tmp_dir(), g_strerror(errno));
+		goto fail;
+	}
 	return copy;
 fail:
 	if (out >= 0)
 		close(out);
 	if (copy != NULL)
 		g_unlink(copy);
-	close(in);
+	if (in >= 0)
+		close(in);
 	g_free(buf);
 	g_free(copy);
+	g_free(reopen);
 	return NULL;
 }
 

@@ -152,12 +152,18 @@ void mm_spool_free(struct mm_spool *spool);
  * format is told from its first octets, and the EWS reader may read it
  * twice.  NAME names PATH in messages.  *STOP (STOP may be NULL) is
  * looked at after each read: nonzero ends the copy.
- * Returns the copy's path (owned; the caller removes the file), or NULL
- * with diag: 66 when PATH cannot be read, 73 or 74 when the copy cannot
- * be made, 65 past MM_LIMIT_FILE_SIZE octets, MM_DIAG_INTERRUPTED.
+ *
+ * Returns the path to read the copy by (owned), or NULL with diag: 66 when
+ * PATH cannot be read, 73 or 74 when the copy cannot be made, 65 past
+ * MM_LIMIT_FILE_SIZE octets, MM_DIAG_INTERRUPTED.  Where the system can
+ * open a file that has no name (Linux: /proc/self/fd/N), the copy has
+ * none from the start, so that nothing is left behind whatever ends the
+ * process: *HELD is then the descriptor that keeps it, for the caller to
+ * close when done.  Elsewhere *HELD is -1 and the caller removes the file
+ * the path names.
  */
 char *mm_output_copy_input(const char *path, const char *name,
-    const atomic_int *stop, struct mm_diag *diag);
+    const atomic_int *stop, int *held, struct mm_diag *diag);
 
 /* Creates PATH and its parents (mode 0777 & ~umask).  -1 with diag (73). */
 int mm_output_mkdirs(const char *path, struct mm_diag *diag);
