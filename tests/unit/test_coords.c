@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "coords.h"
+#include "hashkey.h"
 #include "tap.h"
 
 /* The example of DESIGN.md "Coordinates", inline comments and all. */
@@ -165,6 +166,10 @@ static const struct load_error_case load_errors[] = {
 	{ "duplicate link", "[teams]\nlinks = teams-links-dup.csv\n",
 	  "duplicate Teams link for UID series-1 (./teams-links-dup.csv:3, "
 	  "first at line 2)" },
+	{ "duplicate link whose key's hash an earlier key has",
+	  "[teams]\nlinks = links-collide-dup.csv\n",
+	  "duplicate Teams link for UID 53965a3d29b4e5fb "
+	  "(./links-collide-dup.csv:4, first at line 3)" },
 	{ "missing links file", "[teams]\nlinks = nowhere.csv\n", NULL },
 };
 
@@ -309,6 +314,56 @@ main(void)
 			mm_coords_free(coords);
 		}
 		mm_block_release(&teams_old);
+	}
+
+	/*
+	 * Two UIDs whose keys ("uid\n") share their mm_hash_key() (found with
+	 * Brent's cycle search over FNV-1a, 63 bits once the low bit is
+	 * set): the second row is indexed by its whole key, and each UID
+	 * still finds its own row.
+	 */
+	{
+		static const char ini[] = "[teams]\nlinks = links-collide.csv\n";
+		static const struct {
+			const char *uid, *join;
+		} pairs[] = {
+			{ "3a41a7ef67d12cca", "https://teams.microsoft.com/l/"
+			  "meetup-join/19%3ameeting_ONE%40thread.v2/0" },
+			{ "53965a3d29b4e5fb", "https://teams.microsoft.com/l/"
+			  "meetup-join/19%3ameeting_TWO%40thread.v2/0" },
+		};
+		struct mm_coords *coords;
+		struct mm_target target;
+		int rc;
+
+		tap_ok(mm_hash_key("3a41a7ef67d12cca\n") ==
+		    mm_hash_key("53965a3d29b4e5fb\n"),
+		    "the two keys of links-collide.csv share a hash");
+		coords = mm_coords_load_memory(ini, strlen(ini), "c.ini", &diag);
+		tap_ok(coords != NULL, "links whose keys collide load (%s)",
+		    diag.message ? diag.message : "ok");
+		for (i = 0; coords != NULL && i < G_N_ELEMENTS(pairs); i++) {
+			rc = mm_coords_resolve(coords, "bob@contoso.com",
+			    "bob@contoso.com", pairs[i].uid, NULL, MM_BLOCK_TEAMS,
+			    NULL, &target, &diag);
+			tap_ok(rc == MM_COORDS_OK &&
+			    g_strcmp0(target.join_url, pairs[i].join) == 0,
+			    "colliding key %zu finds its own row (%s)", i,
+			    rc == MM_COORDS_OK ? target.join_url : "none");
+			if (rc == MM_COORDS_OK)
+				mm_target_release(&target);
+			mm_diag_release(&diag);
+		}
+		if (coords != NULL) {
+			rc = mm_coords_resolve(coords, "bob@contoso.com",
+			    "bob@contoso.com", "3a41a7ef67d12ccb", NULL,
+			    MM_BLOCK_TEAMS, NULL, &target, &diag);
+			tap_ok(rc == MM_COORDS_MISSING, "a UID next to them has none");
+			if (rc == MM_COORDS_OK)
+				mm_target_release(&target);
+		}
+		mm_diag_release(&diag);
+		mm_coords_free(coords);
 	}
 
 	/* [meeting] language, and a user's override of it. */
