@@ -31,9 +31,10 @@ static size_t block_size = DEFAULT_BLOCK;
 struct mm_decoder {
 	char *name;
 	int fd;                         /* -1 for a buffer */
-	const char *mem;                /* borrowed buffer, or NULL */
+	const char *mem;                /* read before fd: borrowed, or head */
 	size_t mem_len;
 	size_t mem_pos;
+	char *head;                     /* owned: what was read of fd before */
 
 	enum mm_encoding encoding;
 	UConverter *from;               /* NULL: UTF-8 passes through */
@@ -72,7 +73,7 @@ source_read(struct mm_decoder *dec, char *dst, size_t n, struct mm_diag *diag)
 {
 	ssize_t got;
 
-	if (dec->fd < 0) {
+	if (dec->fd < 0 || dec->mem_pos < dec->mem_len) {
 		size_t left = dec->mem_len - dec->mem_pos;
 
 		if (n > left)
@@ -258,6 +259,24 @@ mm_decode_open(const char *path, const char *charset, struct mm_diag *diag)
 fail:
 	mm_decode_close(dec);
 	return NULL;
+}
+
+struct mm_decoder *
+mm_decode_open_fd(int fd, const char *head, size_t head_len,
+    const char *name, const char *charset, struct mm_diag *diag)
+{
+	struct mm_decoder *dec = decoder_new(name);
+
+	dec->fd = fd;
+	dec->head = g_malloc(head_len > 0 ? head_len : 1);
+	memcpy(dec->head, head, head_len);
+	dec->mem = dec->head;
+	dec->mem_len = head_len;
+	if (detect(dec, charset, diag) != 0) {
+		mm_decode_close(dec);
+		return NULL;
+	}
+	return dec;
 }
 
 struct mm_decoder *
@@ -461,6 +480,7 @@ mm_decode_close(struct mm_decoder *dec)
 	if (dec->utf8 != NULL)
 		ucnv_close(dec->utf8);
 	g_free(dec->in);
+	g_free(dec->head);
 	g_free(dec->name);
 	g_free(dec);
 }

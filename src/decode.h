@@ -39,6 +39,16 @@ struct mm_decoder *mm_decode_open(const char *path, const char *charset,
     struct mm_diag *diag);
 
 /*
+ * The same over descriptor FD (owned: closed with the decoder, or at once
+ * when it fails), of which HEAD_LEN octets were read already into HEAD
+ * (copied): a pipe whose first octets told its format.  NAME is used in
+ * messages.
+ */
+struct mm_decoder *mm_decode_open_fd(int fd, const char *head,
+    size_t head_len, const char *name, const char *charset,
+    struct mm_diag *diag);
+
+/*
  * The same over a buffer in memory (borrowed; must outlive the decoder), for
  * tests and fuzz targets.  NAME is used in messages.
  */

@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -643,7 +644,7 @@ sync_group(struct mm_migration *const *group, size_t n, int *results,
 struct mailbox {
 	struct mm_read_ics *ics;
 	struct mm_read_ews *ews;
-	char *copy;             /* where a pipe's octets were copied, or NULL */
+	char *copy;             /* where a pipe of EWS XML was copied, or NULL */
 	int held;               /* the copy's descriptor when it has no name */
 };
 
@@ -661,6 +662,9 @@ mailbox_name(const char *arg)
 	return strcmp(arg, "-") == 0 ? "standard input" : arg;
 }
 
+/* How many first octets of a mailbox tell EWS XML from iCalendar. */
+#define SNIFF_OCTETS 512
+
 /*
  * Whether PATH holds EWS XML: a folder of dumps, or a file whose first
  * octets are XML (in UTF-8 or UTF-16).
@@ -668,7 +672,7 @@ mailbox_name(const char *arg)
 static bool
 is_ews(const char *path)
 {
-	char head[512];
+	char head[SNIFF_OCTETS];
 	size_t n = 0;
 	FILE *f;
 
@@ -683,10 +687,57 @@ is_ews(const char *path)
 }
 
 /*
- * Opens mailbox ARG with the reader of its format.  A pipe (standard
- * input, <(zcat ...)) is copied to a temporary file first: the format is
- * told from the first octets, and then the reader starts from the first.
+ * Opens a mailbox that can be read once only (a pipe: standard input,
+ * <(zcat ...)): its first octets tell the format.  iCalendar is read as
+ * it comes; EWS XML, which the reader may read twice, is copied to a
+ * temporary file first (mm_output_copy_input()).
  */
+static int
+pipe_open(struct mailbox *mb, const char *path, const char *name,
+    unsigned formats, const atomic_int *stop, struct mm_diag *diag)
+{
+	char head[SNIFF_OCTETS];
+	size_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return mm_diag_set(diag, MM_DIAG_NOINPUT, "cannot open %s: %s",
+		    name, g_strerror(errno));
+	while (n < sizeof head) {
+		ssize_t got = read(fd, head + n, sizeof head - n);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			int saved = errno;
+
+			close(fd);
+			return mm_diag_set(diag, MM_DIAG_NOINPUT, "cannot read %s: "
+			    "%s", name, g_strerror(saved));
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	if (mm_read_ews_sniff(head, n)) {
+		mb->copy = mm_output_copy_input(fd, head, n, name, stop,
+		    &mb->held, diag);
+		close(fd);
+		if (mb->copy == NULL)
+			return -1;
+		mb->ews = mm_read_ews_open(mb->copy, name, diag);
+		return mb->ews != NULL ? 0 : -1;
+	}
+	if (formats & MM_FORMAT_EWS) {
+		close(fd);
+		return mm_diag_set(diag, MM_DIAG_USAGE, "--format ews needs EWS "
+		    "XML input: %s is not EWS XML", name);
+	}
+	mb->ics = mm_read_ics_open_fd(fd, head, n, name, diag);
+	return mb->ics != NULL ? 0 : -1;
+}
+
+/* Opens mailbox ARG with the reader of its format. */
 static int
 mailbox_open(struct mailbox *mb, const char *arg, unsigned formats,
     const atomic_int *stop, struct mm_diag *diag)
@@ -695,13 +746,8 @@ mailbox_open(struct mailbox *mb, const char *arg, unsigned formats,
 	struct stat st;
 
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
-	    !S_ISDIR(st.st_mode)) {
-		mb->copy = mm_output_copy_input(path, name, stop, &mb->held,
-		    diag);
-		if (mb->copy == NULL)
-			return -1;
-		path = mb->copy;
-	}
+	    !S_ISDIR(st.st_mode))
+		return pipe_open(mb, path, name, formats, stop, diag);
 	if (is_ews(path)) {
 		mb->ews = mm_read_ews_open(path, name, diag);
 		return mb->ews != NULL ? 0 : -1;

@@ -490,28 +490,21 @@ reopen_path(int fd)
 }
 
 char *
-mm_output_copy_input(const char *path, const char *name,
-    const atomic_int *stop, int *held, struct mm_diag *diag)
+mm_output_copy_input(int in, const char *head, size_t head_len,
+    const char *name, const atomic_int *stop, int *held, struct mm_diag *diag)
 {
 	char *copy = NULL, *buf = NULL, *reopen = NULL;
-	long long total = 0;
+	long long total = (long long)head_len;
 	GError *error = NULL;
-	int in, out = -1;
+	int out, saved;
 
 	*held = -1;
-
-	in = open(path, O_RDONLY | O_CLOEXEC);
-	if (in < 0) {
-		mm_diag_set(diag, MM_DIAG_NOINPUT, "cannot open %s: %s", name,
-		    g_strerror(errno));
-		return NULL;
-	}
 	out = g_file_open_tmp("meetmig-input-XXXXXX", &copy, &error);
 	if (out < 0) {
 		mm_diag_set(diag, MM_DIAG_CANTCREAT, "cannot copy %s to a "
 		    "temporary file: %s", name, error->message);
 		g_error_free(error);
-		goto fail;
+		return NULL;
 	}
 	(void)fcntl(out, F_SETFD, FD_CLOEXEC);
 	/* Without a name, nothing is left behind whatever ends the process. */
@@ -521,6 +514,8 @@ mm_output_copy_input(const char *path, const char *name,
 	else
 		g_clear_pointer(&reopen, g_free);
 	buf = g_malloc(OUTFILE_BUFFER);
+	if (write_all(out, head, head_len) != 0)
+		goto write_failed;
 	for (;;) {
 		ssize_t n = read(in, buf, OUTFILE_BUFFER);
 
@@ -545,35 +540,27 @@ mm_output_copy_input(const char *path, const char *name,
 			    name);
 			goto fail;
 		}
-		if (write_all(out, buf, (size_t)n) != 0) {
-			mm_diag_set(diag, MM_DIAG_IOERR, "cannot copy %s to a "
-			    "temporary file in %s: %s", name, g_get_tmp_dir(),
-			    g_strerror(errno));
-			goto fail;
-		}
+		if (write_all(out, buf, (size_t)n) != 0)
+			goto write_failed;
 	}
-	close(in);
 	g_free(buf);
 	if (reopen != NULL) {
 		*held = out;
 		return reopen;
 	}
-	if (close(out) != 0) {
-		out = -1;
-		in = -1;
-		buf = NULL;
-		mm_diag_set(diag, MM_DIAG_IOERR, "cannot copy %s to a temporary "
-		    "file in %s: %s", name, g_get_tmp_dir(), g_strerror(errno));
-		goto fail;
-	}
-	return copy;
+	if (close(out) == 0)
+		return copy;
+	out = -1;
+	buf = NULL;
+write_failed:
+	saved = errno;
+	mm_diag_set(diag, MM_DIAG_IOERR, "cannot copy %s to a temporary file "
+	    "in %s: %s", name, g_get_tmp_dir(), g_strerror(saved));
 fail:
 	if (out >= 0)
 		close(out);
 	if (copy != NULL)
 		g_unlink(copy);
-	if (in >= 0)
-		close(in);
 	g_free(buf);
 	g_free(copy);
 	g_free(reopen);

@@ -146,15 +146,15 @@ int mm_spool_read(struct mm_spool *spool, void *buf, size_t len, size_t *got,
 void mm_spool_free(struct mm_spool *spool);
 
 /*
- * Copies everything that can be read from PATH (a pipe, standard input, a
- * device) into a new file in the folder for temporary files (TMPDIR), so
- * that it can be read again from its start, as a mailbox must be: its
- * format is told from its first octets, and the EWS reader may read it
- * twice.  NAME names PATH in messages.  *STOP (STOP may be NULL) is
- * looked at after each read: nonzero ends the copy.
+ * Copies HEAD_LEN octets of HEAD, then everything that can be read from
+ * descriptor IN (borrowed: a pipe, standard input, a device), into a new
+ * file in the folder for temporary files (TMPDIR), so that it can be read
+ * more than once, as the EWS reader may.  NAME names IN in messages.
+ * *STOP (STOP may be NULL) is looked at after each read: nonzero ends the
+ * copy.
  *
  * Returns the path to read the copy by (owned), or NULL with diag: 66 when
- * PATH cannot be read, 73 or 74 when the copy cannot be made, 65 past
+ * IN cannot be read, 73 or 74 when the copy cannot be made, 65 past
  * MM_LIMIT_FILE_SIZE octets, MM_DIAG_INTERRUPTED.  Where the system can
  * open a file that has no name (Linux: /proc/self/fd/N), the copy has
  * none from the start, so that nothing is left behind whatever ends the
@@ -162,8 +162,8 @@ void mm_spool_free(struct mm_spool *spool);
  * close when done.  Elsewhere *HELD is -1 and the caller removes the file
  * the path names.
  */
-char *mm_output_copy_input(const char *path, const char *name,
-    const atomic_int *stop, int *held, struct mm_diag *diag);
+char *mm_output_copy_input(int in, const char *head, size_t head_len,
+    const char *name, const atomic_int *stop, int *held, struct mm_diag *diag);
 
 /* Creates PATH and its parents (mode 0777 & ~umask).  -1 with diag (73). */
 int mm_output_mkdirs(const char *path, struct mm_diag *diag);

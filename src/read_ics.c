@@ -1055,6 +1055,14 @@ mm_read_ics_open(const char *path, const char *name, struct mm_diag *diag)
 }
 
 struct mm_read_ics *
+mm_read_ics_open_fd(int fd, const char *head, size_t head_len,
+    const char *name, struct mm_diag *diag)
+{
+	return open_with(mm_decode_open_fd(fd, head, head_len, name, NULL, diag),
+	    name, diag);
+}
+
+struct mm_read_ics *
 mm_read_ics_open_memory(const char *data, size_t len, const char *name,
     struct mm_diag *diag)
 {

@@ -38,6 +38,14 @@ struct mm_read_ics;
 struct mm_read_ics *mm_read_ics_open(const char *path, const char *name,
     struct mm_diag *diag);
 
+/*
+ * The same over descriptor FD (owned, closed with the reader, or at once
+ * when it fails) of which HEAD_LEN octets were read already into HEAD: a
+ * pipe, read as it comes.  NAME is how messages call it.
+ */
+struct mm_read_ics *mm_read_ics_open_fd(int fd, const char *head,
+    size_t head_len, const char *name, struct mm_diag *diag);
+
 /* The same over a buffer in memory (borrowed), for tests and fuzzing. */
 struct mm_read_ics *mm_read_ics_open_memory(const char *data, size_t len,
     const char *name, struct mm_diag *diag);

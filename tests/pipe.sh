@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Mailboxes read from a pipe: `zcat export.ics.gz | meetmig migrate ... -`
-# and `meetmig plan ... <(zcat ...)`.  The format is told from a mailbox's
-# first octets and the EWS reader may read its input twice, so a pipe is
-# copied to a temporary file first: the outputs must be those of the same
-# mailbox read from a file (but the CorrelationId, made from the mailbox
-# names), the messages must name "standard input", the copy must be gone
-# afterwards, after an error too, and enqueue must refuse a pipe (its run
-# would read it later, when it is gone) before it creates a store.  TAP.
+# and `meetmig plan ... <(zcat ...)`.  The format is told from a pipe's
+# first octets; iCalendar is then read as it comes, and EWS XML, which its
+# reader may read twice, is copied to TMPDIR first.  The outputs must be
+# those of the same mailbox read from a file (but the CorrelationId, made
+# from the mailbox names), the messages must name "standard input", no
+# copy may be left, after an error or a kill too, and enqueue must refuse
+# a pipe (its run would read it later, when it is gone) before it creates
+# a store.  TAP.
 
 set -u
 
@@ -37,7 +38,7 @@ without_correlation() {
 	grep -v CorrelationId "$1"
 }
 
-tap_plan 14
+tap_plan 15
 
 plan=(-i ashaw@contoso.com -c fixtures/coordinates.ini --now "$T")
 common=("${plan[@]}" --no-store)
@@ -119,20 +120,21 @@ status=$?
 [ "$status" -eq 65 ] && grep -q 'standard input' "$wd/empty.err"
 tap_result $? "an empty standard input: 65"
 
-# 10: a full disk while copying: 74, said, and the copy removed
-# (tests/faultshim.c makes the writes to the copy fail).
+# 10: a full disk while EWS XML is copied (the EWS reader may read its
+# input twice, so a pipe of it is copied to TMPDIR): 74, said, and the
+# copy removed (tests/faultshim.c makes the writes to the copy fail).
 cc=${CC:-cc}
 if command -v "$cc" >/dev/null 2>&1 &&
     $cc -shared -fPIC -o "$wd/faultshim.so" "$MM_SRCDIR/tests/faultshim.c" -ldl \
     2>"$wd/.cc"; then
 	# A sanitizer's runtime must come first: the shim is preloaded after it.
-	cat "$MM_SRCDIR/fixtures/contoso-ashaw.ics" |
+	cat "$MM_SRCDIR/fixtures/ews/getitem-calendar.xml" |
 	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 	    LD_PRELOAD="$wd/faultshim.so" MM_FAULT_CALL=write \
 	    MM_FAULT_PATH=meetmig-input- mm plan "${plan[@]}" - \
 	    >/dev/null 2>"$wd/full.err"
 	status=$?
-	[ "$status" -eq 74 ] && grep -q '^meetmig: cannot copy standard input to .*: No space left on device$' "$wd/full.err" &&
+	[ "$status" -eq 74 ] && grep -q '^meetmig: cannot copy standard input to a temporary file in .*: No space left on device$' "$wd/full.err" &&
 	    no_copy_left
 	ok=$?
 	tap_result $ok "a full disk while copying: 74, said, no copy left"
@@ -141,35 +143,46 @@ else
 	tap_skip "a full disk while copying" "no compiler for tests/faultshim.c"
 fi
 
-# 11: where a file without a name can be opened again (Linux), the copy
-# has none while the pipe is read: a meetmig killed then (SIGKILL, or a
+# 11-12: while a named pipe is read (Linux: /proc/PID/fd tells what the
+# process holds), iCalendar is read as it comes, with no copy at all, and
+# EWS XML's copy has no name, so a meetmig killed then (SIGKILL, or a
 # second Ctrl-C) leaves nothing in TMPDIR either.
-if [ -d /proc/self/fd ] && command -v pgrep >/dev/null 2>&1 &&
-    mkfifo "$wd/fifo"; then
-	# A named pipe kept open by this shell: the copy waits for its end.
+# copies_held FIXTURE: "NAMED HELD" while meetmig reads FIXTURE from a
+# named pipe kept open: the names in TMPDIR, and the number of copies the
+# process holds open; then the process is killed.
+copies_held() {
+	local victim= named held
+	rm -f "$wd/fifo" && mkfifo "$wd/fifo" || return 1
 	mm plan -i pipe-kill@contoso.com -c fixtures/coordinates.ini \
 	    --now "$T" "$wd/fifo" >/dev/null 2>&1 &
 	exec 3>"$wd/fifo"
-	cat "$MM_SRCDIR/fixtures/contoso-ashaw.ics" >&3
-	victim=
+	cat "$MM_SRCDIR/fixtures/$1" >&3
 	for _ in $(seq 50); do
 		victim=$(pgrep -f "plan -i pipe-kill@contoso.com") && break
 		sleep 0.1
 	done
 	sleep 0.5
 	named=$(ls -A "$tmp")
+	held=$(ls -l "/proc/$victim/fd" 2>/dev/null | grep -c meetmig-input-)
 	[ -n "$victim" ] && kill -KILL $victim
 	exec 3>&-
 	wait
-	[ -n "$victim" ] && [ -z "$named" ] && no_copy_left
-	ok=$?
-	tap_result $ok "the copy of a pipe has no name: nothing left after SIGKILL"
-	[ $ok -eq 0 ] || echo "pid '$victim', TMPDIR held '$named'" | tap_diag
+	[ -n "$victim" ] && echo "${named:--} $held"
+}
+if [ -d /proc/self/fd ] && command -v pgrep >/dev/null 2>&1 &&
+    command -v mkfifo >/dev/null 2>&1; then
+	got=$(copies_held contoso-ashaw.ics)
+	[ "$got" = "- 0" ] && no_copy_left
+	tap_result $? "iCalendar from a pipe is read as it comes, no copy ($got)"
+	got=$(copies_held ews/getitem-calendar.xml)
+	[ "$got" = "- 1" ] && no_copy_left
+	tap_result $? "EWS XML's copy has no name: nothing left after SIGKILL ($got)"
 else
-	tap_skip "the copy of a pipe has no name" "no /proc/self/fd, pgrep or mkfifo"
+	tap_skip "iCalendar from a pipe is read as it comes" "no /proc/self/fd, pgrep or mkfifo"
+	tap_skip "EWS XML's copy has no name" "no /proc/self/fd, pgrep or mkfifo"
 fi
 
-# 12-14: enqueue refuses a pipe: its run reads the mailbox later.
+# 13-15: enqueue refuses a pipe: its run reads the mailbox later.
 mm enqueue --store "$wd/q.db" -i ashaw@contoso.com \
     -c fixtures/coordinates.ini -o "$wd/queued" - \
     <"$MM_SRCDIR/fixtures/contoso-ashaw.ics" >/dev/null 2>"$wd/q1.err"

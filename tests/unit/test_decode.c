@@ -240,10 +240,74 @@ test_open(void)
 	g_free(path);
 }
 
+/*
+ * A pipe whose first K octets were read already (mm_decode_open_fd()): for
+ * every case that decodes and every K, the same output and offset as from
+ * memory, the byte order mark split across the head and the pipe too.
+ */
+static void
+test_open_fd(void)
+{
+	unsigned bad = 0, runs = 0;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		GString *in, *want;
+		enum mm_encoding enc;
+		struct mm_diag diag;
+
+		if (!cases[i].want_ok)
+			continue;
+		in = encode_input(i);
+		mm_diag_init(&diag);
+		want = decode_all(in, cases[i].charset, 7, &enc, &diag);
+		for (size_t k = 0; want != NULL && k <= in->len; k++) {
+			GString *got = g_string_new(NULL);
+			struct mm_decoder *dec;
+			char buf[7];
+			int fds[2];
+			ssize_t n = -1;
+
+			runs++;
+			/* The rest fits a pipe's buffer: written whole, then closed. */
+			if (pipe(fds) != 0 || write(fds[1], in->str + k,
+			    in->len - k) != (ssize_t)(in->len - k)) {
+				bad++;
+				g_string_free(got, TRUE);
+				break;
+			}
+			close(fds[1]);
+			dec = mm_decode_open_fd(fds[0], in->str, k, "pipe",
+			    cases[i].charset, &diag);
+			while (dec != NULL &&
+			    (n = mm_decode_read(dec, buf, sizeof buf, &diag)) > 0)
+				g_string_append_len(got, buf, n);
+			if (dec == NULL || n != 0 || !g_string_equal(got, want) ||
+			    mm_decode_offset(dec) != in->len ||
+			    mm_decode_encoding(dec) != enc) {
+				if (bad++ == 0)
+					printf("# %s, %zu octets read before: %s\n",
+					    cases[i].name, k, diag.message ?
+					    diag.message : "other output");
+			}
+			mm_decode_close(dec);
+			mm_diag_release(&diag);
+			g_string_free(got, TRUE);
+		}
+		if (want != NULL)
+			g_string_free(want, TRUE);
+		mm_diag_release(&diag);
+		g_string_free(in, TRUE);
+	}
+	tap_ok(bad == 0 && runs > 100,
+	    "a pipe read after its head: as from memory (%u of %u differ)",
+	    bad, runs);
+}
+
 int
 main(void)
 {
 	test_cases();
 	test_open();
+	test_open_fd();
 	return tap_done();
 }
