@@ -52,6 +52,7 @@ struct mm_read_ics {
 	GString *line;
 	unsigned line_lineno;
 	bool line_too_long;
+	bool stop_when_long;            /* the first line: no need to read on */
 	bool line_at_eof;               /* nothing follows the line */
 	GArray *segments;               /* of struct segment */
 	bool pushed_back;               /* line is to be read again */
@@ -159,6 +160,8 @@ read_physical(struct mm_read_ics *r, struct mm_diag *diag)
 		if (lf == NULL) {
 			append_bounded(r, start, avail);
 			r->buf_pos = r->buf_len;
+			if (r->line_too_long && r->stop_when_long)
+				break;
 			continue;
 		}
 		append_bounded(r, start, (size_t)(lf - start));
@@ -202,6 +205,8 @@ read_logical(struct mm_read_ics *r, struct mm_diag *diag)
 		while ((rc = fill(r, diag)) > 0) {
 			char c = r->buf[r->buf_pos];
 
+			if (r->line_too_long && r->stop_when_long)
+				break;
 			if (c != ' ' && c != '\t')
 				break;
 			r->buf_pos++;
@@ -1018,7 +1023,16 @@ reader_new(struct mm_decoder *dec, const char *name)
 static int
 check_start(struct mm_read_ics *r, struct mm_diag *diag)
 {
-	int rc = read_logical(r, diag);
+	int rc;
+
+	/*
+	 * A first line past MM_LIMIT_LINE_LENGTH is not BEGIN:VCALENDAR:
+	 * refused there, not after reading to its end (a stream with no line
+	 * end at all would be read to MM_LIMIT_FILE_SIZE).
+	 */
+	r->stop_when_long = true;
+	rc = read_logical(r, diag);
+	r->stop_when_long = false;
 
 	if (rc < 0)
 		return -1;

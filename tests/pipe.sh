@@ -38,7 +38,7 @@ without_correlation() {
 	grep -v CorrelationId "$1"
 }
 
-tap_plan 15
+tap_plan 16
 
 plan=(-i ashaw@contoso.com -c fixtures/coordinates.ini --now "$T")
 common=("${plan[@]}" --no-store)
@@ -182,7 +182,34 @@ else
 	tap_skip "EWS XML's copy has no name" "no /proc/self/fd, pgrep or mkfifo"
 fi
 
-# 13-15: enqueue refuses a pipe: its run reads the mailbox later.
+# 13: a stream with no line end at all (cat /dev/zero) is refused once its
+# first line is past MM_LIMIT_LINE_LENGTH, while it still flows: not read
+# to MM_LIMIT_FILE_SIZE (16 GiB) first.
+if command -v mkfifo >/dev/null 2>&1 && rm -f "$wd/fifo" &&
+    mkfifo "$wd/fifo"; then
+	mm plan "${plan[@]}" "$wd/fifo" >/dev/null 2>"$wd/endless.err" &
+	reader=$!
+	exec 4>"$wd/fifo"
+	# 64 MiB of octets with no line end, written while it reads them.
+	head -c 67108864 /dev/zero >&4 2>/dev/null
+	gone=1
+	for _ in $(seq 100); do
+		kill -0 "$reader" 2>/dev/null || { gone=0; break; }
+		sleep 0.1
+	done
+	exec 4>&-
+	wait "$reader"
+	status=$?
+	[ "$gone" -eq 0 ] && [ "$status" -eq 65 ] &&
+	    grep -q 'first line is not BEGIN:VCALENDAR' "$wd/endless.err"
+	ok=$?
+	tap_result $ok "a stream with no line end is refused while it flows"
+	[ $ok -eq 0 ] || { echo "ended by itself: $gone, status $status"; cat "$wd/endless.err"; } | tap_diag
+else
+	tap_skip "a stream with no line end is refused while it flows" "no mkfifo"
+fi
+
+# 14-16: enqueue refuses a pipe: its run reads the mailbox later.
 mm enqueue --store "$wd/q.db" -i ashaw@contoso.com \
     -c fixtures/coordinates.ini -o "$wd/queued" - \
     <"$MM_SRCDIR/fixtures/contoso-ashaw.ics" >/dev/null 2>"$wd/q1.err"
