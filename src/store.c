@@ -281,6 +281,30 @@ run_done(struct mm_store *store, sqlite3_stmt *stmt, const char *doing,
 	return 0;
 }
 
+/*
+ * Runs SQL (a statement of prepare()) with ?1 bound to ARG, and reads the
+ * first column of its first row into *OUT.  Returns 1, 0 when there is no
+ * row (*OUT untouched), or -1 with diag (DOING: "cannot ...").
+ */
+static int
+lookup_int(struct mm_store *store, const char *sql, int64_t arg,
+    int64_t *out, const char *doing, struct mm_diag *diag)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (prepare(store, sql, &stmt, diag) < 0)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, arg);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(stmt, 0);
+	done(store, stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(store, rc, doing, diag);
+	return rc == SQLITE_ROW;
+}
+
 /* Runs constant SQL (transaction control, PRAGMAs without values, schema). */
 static int
 exec_sql(struct mm_store *store, const char *sql, const char *doing,
@@ -1388,24 +1412,17 @@ int
 mm_store_count_due(struct mm_store *store, int64_t now, unsigned *count,
     struct mm_diag *diag)
 {
-	sqlite3_stmt *stmt;
-	int rc;
+	int64_t n = 0;
 
 	*count = 0;
 	if (store->empty)
 		return 0;
-	if (prepare(store,
+	if (lookup_int(store,
 	    "SELECT count(*) FROM request WHERE state = 'Pending' OR"
 	    " (state = 'Failed' AND next_attempt IS NOT NULL AND next_attempt <= ?1)",
-	    &stmt, diag) < 0)
+	    now, &n, "cannot count due requests", diag) < 0)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, now);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*count = (unsigned)sqlite3_column_int64(stmt, 0);
-	done(store, stmt);
-	if (rc != SQLITE_ROW)
-		return store_fail(store, rc, "cannot count due requests", diag);
+	*count = (unsigned)n;
 	return 0;
 }
 
@@ -1694,22 +1711,11 @@ static int
 later_request(struct mm_store *store, int64_t id, int64_t *later,
     struct mm_diag *diag)
 {
-	sqlite3_stmt *stmt;
-	int rc;
-
-	if (prepare(store,
+	return lookup_int(store,
 	    "SELECT o.id FROM request r JOIN request o ON o.user_dir = r.user_dir"
 	    " AND o.id <> r.id AND o.state = 'Pending' WHERE r.id = ?1"
-	    " ORDER BY o.id DESC LIMIT 1", &stmt, diag) < 0)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		*later = sqlite3_column_int64(stmt, 0);
-	done(store, stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_fail(store, rc, "cannot look for later requests", diag);
-	return rc == SQLITE_ROW;
+	    " ORDER BY o.id DESC LIMIT 1", id, later,
+	    "cannot look for later requests", diag);
 }
 
 /*
@@ -1814,7 +1820,6 @@ mm_store_finish(struct mm_store *store, int64_t id, long worker,
 		MM_STORE_RETRY_INTERVAL };
 	int64_t next_attempt = -1, retry_count = 0, later = 0;
 	char *why = NULL;       /* a note for LastMessage, or NULL */
-	sqlite3_stmt *stmt;
 	bool opened = false;
 	int result = -1, rc;
 
@@ -1835,21 +1840,13 @@ mm_store_finish(struct mm_store *store, int64_t id, long worker,
 	}
 	if (txn_open(store, &opened, diag) < 0)
 		return -1;
-	if (prepare(store, "SELECT retry_count FROM request WHERE id = ?1", &stmt,
-	    diag) < 0)
+	rc = lookup_int(store, "SELECT retry_count FROM request WHERE id = ?1",
+	    id, &retry_count, "cannot read a request", diag);
+	if (rc < 0)
 		goto done;
-	sqlite3_bind_int64(stmt, 1, id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		retry_count = sqlite3_column_int64(stmt, 0);
-	done(store, stmt);
-	if (rc == SQLITE_DONE) {
+	if (rc == 0) {
 		mm_diag_set(diag, MM_DIAG_INTERNAL, "no request %lld in the store (%s)",
 		    (long long)id, store->path);
-		goto done;
-	}
-	if (rc != SQLITE_ROW) {
-		store_fail(store, rc, "cannot read a request", diag);
 		goto done;
 	}
 	if (retry_count < (int64_t)retry->max_retries &&
